@@ -1,0 +1,172 @@
+"""Shared helpers for agentprof's integration tests: run the real binary with real BPF, start the
+fake LLM server, start clients behind a gate so they are in scope before they exec, and parse what
+agentprof wrote. Debian's /usr/bin/python3, stdlib only."""
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("AGENTPROF_BUILD", os.path.join(ROOT, "build"))
+AGENTPROF = os.path.join(BUILD, "agentprof")
+CLIENTS = os.path.join(ROOT, "tests", "integration", "clients")
+PYTHON = "/usr/bin/python3"
+NODE = "/usr/bin/node"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+class BpfUnavailable(Exception):
+    pass
+
+
+def require_bpf(test, exc):
+    """Under CI=true a test that cannot load BPF fails; elsewhere it is skipped, saying why."""
+    if IN_CI:
+        test.fail("BPF could not be loaded (CI=true, so this is a failure): %s" % exc)
+    raise unittest.SkipTest("BPF unavailable: %s" % exc)
+
+
+def make_certs(directory):
+    subprocess.run(["bash", os.path.join(ROOT, "scripts", "make-test-cert.sh"), directory],
+                   check=True, stdout=subprocess.DEVNULL)
+    return {
+        "ca": os.path.join(directory, "ca.pem"),
+        "cert": os.path.join(directory, "server.pem"),
+        "key": os.path.join(directory, "server.key"),
+    }
+
+
+class FakeServer:
+    """scripts/fake_llm_server.py on a free port, TLS or plaintext."""
+
+    def __init__(self, certs=None, extra=(), log_path=None):
+        args = [PYTHON, os.path.join(ROOT, "scripts", "fake_llm_server.py"), "--port", "0"]
+        if certs:
+            args += ["--tls-cert", certs["cert"], "--tls-key", certs["key"]]
+        self.log_path = log_path
+        if log_path:
+            args += ["--log", log_path]
+        args += list(extra)
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"LISTENING (\d+)", line or "")
+        if not m:
+            self.proc.kill()
+            raise RuntimeError("fake server did not start: %r %s" % (line, self.proc.stderr.read()))
+        self.port = int(m.group(1))
+        self.scheme = "https" if certs else "http"
+        self.base = "%s://127.0.0.1:%d" % (self.scheme, self.port)
+
+    def log(self):
+        if not self.log_path or not os.path.exists(self.log_path):
+            return []
+        with open(self.log_path) as f:
+            return [json.loads(l) for l in f if l.strip()]
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class Gate:
+    """A process that waits for a go signal, then execs `argv`. Started before agentprof so its pid
+    can be given to --pid; the exec happens after the probes are attached (the exec path)."""
+
+    def __init__(self, argv, env=None, cwd=None):
+        self.proc = subprocess.Popen(
+            ["/bin/sh", "-c", 'read _go; exec "$@"', "gate"] + list(argv),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env, cwd=cwd)
+        self.pid = self.proc.pid
+
+    def go(self):
+        self.proc.stdin.write(b"go\n")
+        self.proc.stdin.flush()
+
+    def wait(self, timeout=120):
+        out, err = self.proc.communicate(timeout=timeout)
+        return self.proc.returncode, out, err
+
+
+class Agentprof:
+    """Runs `agentprof trace ...` until stop(); waits for its ready line."""
+
+    def __init__(self, args, test=None, ready_timeout=60):
+        if not os.path.exists(AGENTPROF):
+            raise RuntimeError("%s is not built" % AGENTPROF)
+        self.stderr_file = tempfile.NamedTemporaryFile(prefix="agentprof-stderr-", delete=False)
+        self.stdout_file = tempfile.NamedTemporaryFile(prefix="agentprof-stdout-", delete=False)
+        self.proc = subprocess.Popen([AGENTPROF, "trace"] + list(args),
+                                     stdout=self.stdout_file, stderr=self.stderr_file)
+        deadline = time.time() + ready_timeout
+        while time.time() < deadline:
+            text = self.stderr()
+            if "agentprof: ready" in text:
+                return
+            if self.proc.poll() is not None:
+                raise BpfUnavailable("agentprof exited with %d before ready: %s" % (self.proc.returncode, text.strip()))
+            time.sleep(0.05)
+        self.proc.kill()
+        raise BpfUnavailable("agentprof not ready after %ds: %s" % (ready_timeout, self.stderr()))
+
+    def stderr(self):
+        with open(self.stderr_file.name, "r", errors="replace") as f:
+            return f.read()
+
+    def stdout(self):
+        with open(self.stdout_file.name, "rb") as f:
+            return f.read()
+
+    def stop(self, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError("agentprof did not exit within %ds of SIGINT" % timeout)
+        return rc
+
+
+def parse_raw(path):
+    """Parses `--raw-file` output into {(pid, conn, dir): bytes} plus gap/close lists."""
+    streams, gaps, closes, meta = {}, [], [], {}
+    with open(path, "rb") as f:
+        data = f.read()
+    i = 0
+    while i < len(data):
+        nl = data.index(b"\n", i)
+        header = data[i:nl].decode("utf-8", "replace")
+        i = nl + 1
+        fields = dict(kv.split("=", 1) for kv in header.split()[2:] if "=" in kv)
+        kind = header.split()[1]
+        key = (int(fields["pid"]), fields["conn"], fields.get("dir"))
+        if kind == "data":
+            n = int(fields["len"])
+            chunk = data[i:i + n]
+            i += n + 1
+            buf = streams.setdefault(key, bytearray())
+            if int(fields["pos"]) != len(buf):
+                raise AssertionError("raw output positions not contiguous for %s" % (key,))
+            buf += chunk
+            meta.setdefault(key, fields)
+        elif kind == "gap":
+            gaps.append(fields)
+        elif kind == "close":
+            closes.append(fields)
+    return streams, gaps, closes, meta
+
+
+def parse_jsonl(path):
+    with open(path) as f:
+        return [json.loads(l) for l in f if l.strip()]

@@ -1,0 +1,100 @@
+#include "attach/tls_attacher.h"
+
+#include <bpf/libbpf.h>
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "attach/elf_symbols.h"
+#include "attach/proc_files.h"
+
+namespace agentprof {
+
+TlsAttacher::~TlsAttacher() {
+  for (bpf_link* l : links_) bpf_link__destroy(l);
+}
+
+bool looks_like_tls_library(const std::string& path) {
+  size_t slash = path.rfind('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  return base.rfind("libssl", 0) == 0 || base.rfind("libboringssl", 0) == 0 ||
+         base.rfind("libnode", 0) == 0;
+}
+
+void TlsAttacher::scan_library_dirs() {
+  for (const char* dir : {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/usr/lib64",
+                          "/usr/lib", "/lib64", "/usr/local/lib", "/usr/local/lib64"}) {
+    DIR* d = opendir(dir);
+    if (!d) continue;
+    while (dirent* e = readdir(d)) {
+      std::string name = e->d_name;
+      if (name.rfind("libssl.so", 0) == 0) consider_file(std::string(dir) + "/" + name, "", 0);
+    }
+    closedir(d);
+  }
+}
+
+void TlsAttacher::scan_process(uint32_t pid) {
+  std::string exe_link = "/proc/" + std::to_string(pid) + "/exe";
+  char exe[4096];
+  ssize_t n = readlink(exe_link.c_str(), exe, sizeof(exe) - 1);
+  std::string exe_path = n > 0 ? std::string(exe, size_t(n)) : "";
+  for (const MappedFile& f : mapped_files(pid)) {
+    if (!f.executable) continue;
+    // Only the executable itself and TLS-looking libraries are examined: parsing every mapped
+    // library of every process would dominate start-up on a busy host.
+    if (f.path != exe_path && !looks_like_tls_library(f.path)) continue;
+    consider_file(host_path(pid, f.path), f.path, pid);
+  }
+}
+
+void TlsAttacher::consider_file(const std::string& path, const std::string& seen_as, uint32_t pid) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  if (!examined_.insert({st.st_dev, st.st_ino}).second) return;
+
+  static const std::set<std::string> kWanted = {"SSL_write",    "SSL_read",  "SSL_write_ex",
+                                                "SSL_read_ex",  "SSL_free",  "SSL_shutdown"};
+  ElfSymbolLookup syms = find_elf_functions(path, kWanted);
+  if (!syms.ok || !syms.offsets.count("SSL_write") || !syms.offsets.count("SSL_read")) {
+    // Not a TLS library (the common case for executables): nothing to record.
+    if (looks_like_tls_library(path) && syms.ok) {
+      TlsTarget t{path, seen_as, pid, {}, 0, "no SSL_write/SSL_read symbols (stripped?)"};
+      targets_.push_back(t);
+    }
+    return;
+  }
+
+  TlsTarget target{path, seen_as, pid, {}, 0, ""};
+  struct Probe {
+    const char* function;
+    bpf_program* program;
+    bool retprobe;
+  };
+  const Probe probes[] = {
+      {"SSL_write", programs_.write_enter, false},     {"SSL_write", programs_.write_exit, true},
+      {"SSL_read", programs_.read_enter, false},       {"SSL_read", programs_.read_exit, true},
+      {"SSL_write_ex", programs_.write_ex_enter, false}, {"SSL_write_ex", programs_.write_ex_exit, true},
+      {"SSL_read_ex", programs_.read_ex_enter, false}, {"SSL_read_ex", programs_.read_ex_exit, true},
+      {"SSL_free", programs_.close_enter, false},      {"SSL_shutdown", programs_.close_enter, false},
+  };
+  for (const Probe& p : probes) {
+    auto it = syms.offsets.find(p.function);
+    if (it == syms.offsets.end()) continue;
+    bpf_link* link = bpf_program__attach_uprobe(p.program, p.retprobe, -1, path.c_str(), it->second);
+    if (!link) {
+      attach_failures_++;
+      target.error = std::string("attaching ") + p.function + ": " + strerror(errno);
+      continue;
+    }
+    links_.push_back(link);
+    target.probes++;
+    probes_attached_++;
+    if (!p.retprobe) target.functions.push_back(p.function);
+  }
+  targets_.push_back(std::move(target));
+}
+
+}  // namespace agentprof

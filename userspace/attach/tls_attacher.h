@@ -1,0 +1,61 @@
+// Finds TLS libraries (libssl.so.*, executables exporting SSL_*) and attaches the TLS probes to
+// each file once (by device and inode): uprobes are per file, so every process mapping it —
+// running now or started later — is covered, with scope filtering done in the kernel.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "capture/bpf_loader.h"
+
+struct bpf_link;
+
+namespace agentprof {
+
+struct TlsTarget {
+  std::string path;        // path agentprof opened (may go through /proc/PID/root)
+  std::string seen_as;     // path inside the process's namespace
+  uint32_t first_pid = 0;  // 0 when found in a library directory
+  std::vector<std::string> functions;  // functions probed
+  int probes = 0;
+  std::string error;       // why nothing was attached
+};
+
+class TlsAttacher {
+ public:
+  explicit TlsAttacher(TlsPrograms programs) : programs_(programs) {}
+  ~TlsAttacher();
+  TlsAttacher(const TlsAttacher&) = delete;
+  TlsAttacher& operator=(const TlsAttacher&) = delete;
+
+  // libssl.so.* in the standard library directories (before any process maps them).
+  void scan_library_dirs();
+  // Every TLS-capable file mapped by `pid` (its executable and libraries).
+  void scan_process(uint32_t pid);
+  // Examines one file; attaches if it exports SSL_write/SSL_read. Idempotent per (dev, inode).
+  void consider_file(const std::string& path, const std::string& seen_as, uint32_t pid);
+
+  const std::vector<TlsTarget>& targets() const { return targets_; }
+  int probes_attached() const { return probes_attached_; }
+  int attach_failures() const { return attach_failures_; }
+
+ private:
+  TlsPrograms programs_;
+  std::set<std::pair<dev_t, ino_t>> examined_;
+  std::vector<TlsTarget> targets_;
+  std::vector<bpf_link*> links_;
+  int probes_attached_ = 0;
+  int attach_failures_ = 0;
+};
+
+// True for file names that may hold a TLS library: libssl*, libboringssl*, libnode*, or anything
+// whose ELF may export SSL_* (the caller decides which mapped files to examine).
+bool looks_like_tls_library(const std::string& path);
+
+}  // namespace agentprof

@@ -1,0 +1,68 @@
+// Loads agentprof's BPF objects into the kernel, with one shared instance of every map, and
+// attaches the tracepoint programs. Uprobes are attached later, per file, by attach/.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct bpf_program;
+struct ring_buffer;
+
+namespace agentprof {
+
+struct ScopeFilter {
+  std::vector<uint32_t> pids;  // with descendants
+  std::string comm;
+  std::string cgroup_path;     // cgroup v2 directory
+};
+
+struct LoaderOptions {
+  ScopeFilter scope;
+  std::vector<uint16_t> capture_ports = {11434, 8000, 8080, 1234};
+  bool capture_sockets = true;
+  uint32_t ringbuf_bytes = 64u << 20;
+};
+
+// The programs a TLS library's functions are probed with.
+struct TlsPrograms {
+  bpf_program* write_enter;
+  bpf_program* write_exit;
+  bpf_program* read_enter;
+  bpf_program* read_exit;
+  bpf_program* write_ex_enter;
+  bpf_program* write_ex_exit;
+  bpf_program* read_ex_enter;
+  bpf_program* read_ex_exit;
+  bpf_program* close_enter;
+};
+
+class BpfLoader {
+ public:
+  BpfLoader();
+  ~BpfLoader();
+  // Opens, loads and attaches the tracepoints. On failure returns false and sets error().
+  bool load(const LoaderOptions& options);
+  const std::string& error() const { return error_; }
+
+  int ringbuf_fd() const;
+  TlsPrograms tls_programs() const;
+  // Adds a process to the --pid scope (descendants follow in the kernel).
+  bool add_traced_pid(uint32_t pid);
+  // Registers an already-open socket (found by the /proc scan) for plaintext capture.
+  bool track_existing_socket(uint32_t tgid, int fd);
+  // Forgets kernel-side connection state (positions, generations) of a process that exited.
+  void forget_connection(uint32_t tgid, uint8_t source, uint64_t id);
+  // Sum over CPUs of every counter in bpf/events.h's enum ap_stat.
+  std::vector<uint64_t> read_stats() const;
+  int tracepoints_attached() const { return tracepoints_attached_; }
+
+ private:
+  struct Skeletons;
+  std::unique_ptr<Skeletons> skels_;
+  std::string error_;
+  int tracepoints_attached_ = 0;
+};
+
+}  // namespace agentprof
