@@ -170,3 +170,51 @@ def parse_raw(path):
 def parse_jsonl(path):
     with open(path) as f:
         return [json.loads(l) for l in f if l.strip()]
+
+
+def blob_pattern(offset, length):
+    """The fake server's /blob and the clients' /echo body: 16-byte "%015x\\n" offset records."""
+    first, last = offset // 16, (offset + length + 15) // 16
+    data = "".join("%015x\n" % (k * 16) for k in range(first, last)).encode()
+    return data[offset - first * 16:offset - first * 16 + length]
+
+
+def split_http_messages(stream):
+    """Splits one direction of an HTTP/1.1 connection into [(head bytes, body bytes)], following
+    content-length and chunked framing (test oracle, deliberately simple)."""
+    out = []
+    i = 0
+    while i < len(stream):
+        end = stream.find(b"\r\n\r\n", i)
+        if end < 0:
+            raise AssertionError("incomplete head at %d: %r" % (i, stream[i:i + 80]))
+        head = stream[i:end + 4]
+        i = end + 4
+        lower = head.lower()
+        m = re.search(rb"\r\ncontent-length:\s*(\d+)", lower)
+        if b"transfer-encoding: chunked" in lower:
+            body = bytearray()
+            while True:
+                nl = stream.index(b"\r\n", i)
+                size = int(stream[i:nl].split(b";")[0], 16)
+                i = nl + 2
+                if size == 0:
+                    i = stream.index(b"\r\n", i) + 2  # no trailers in our tests
+                    break
+                body += stream[i:i + size]
+                i += size + 2
+            out.append((head, bytes(body)))
+        else:
+            n = int(m.group(1)) if m else 0
+            out.append((head, stream[i:i + n]))
+            i += n
+    return out
+
+
+def connections_of(streams, pid):
+    """{conn: {"egress": bytes, "ingress": bytes}} for one process."""
+    conns = {}
+    for (p, conn, direction), data in streams.items():
+        if p == pid:
+            conns.setdefault(conn, {"egress": b"", "ingress": b""})[direction] = bytes(data)
+    return conns

@@ -1,0 +1,223 @@
+"""Issue 2's capture guarantees, with real BPF and real clients: exact plaintext, attributed to the
+right process and connection, in order, for curl, Python urllib, Node https and fetch, large bodies,
+parallel connections, the exec and scan attach paths and the plaintext socket path."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+
+PARALLEL_CLIENT = r'''
+import http.client, ssl, sys, threading
+port, tag, threads, cafile = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+ctx = ssl.create_default_context(cafile=cafile)
+errors = []
+def run(t):
+    try:
+        c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx)
+        for n in range(3):
+            body = (f"<{tag}-t{t}-r{n}>" * 400).encode()
+            c.request("POST", "/echo", body=body, headers={"Content-Type": "application/octet-stream"})
+            r = c.getresponse()
+            if r.read() != body:
+                errors.append(f"echo mismatch {t} {n}")
+        c.close()
+    except Exception as e:
+        errors.append(repr(e))
+ts = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print("errors", errors)
+sys.exit(1 if errors else 0)
+'''
+
+WAITING_CLIENT = r'''
+import ssl, sys, urllib.request
+port, cafile = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=cafile)   # libssl mapped before agentprof starts
+sys.stdin.readline()
+body = b"scan-path-body-" * 10
+r = urllib.request.urlopen(urllib.request.Request(f"https://127.0.0.1:{port}/echo", data=body), context=ctx)
+assert r.read() == body
+'''
+
+
+class CaptureTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="agentprof-capture-")
+        cls.certs = h.make_certs(cls.tmp)
+        cls.server = h.FakeServer(cls.certs)
+        cls.node_env = dict(os.environ, NODE_EXTRA_CA_CERTS=cls.certs["ca"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def trace(self, gate_argv, extra_args=(), env=None):
+        """Runs gate_argv behind a gate under `agentprof trace --pid gate --raw-file`, returns
+        (client rc, client stdout, parsed raw streams, agentprof stderr)."""
+        raw = os.path.join(self.tmp, "raw-%s.out" % self.id().split(".")[-1])
+        gate = h.Gate(gate_argv, env=env)
+        try:
+            ap = h.Agentprof(["--pid", str(gate.pid), "--raw-file", raw, "--quiet"] + list(extra_args))
+        except h.BpfUnavailable as e:
+            gate.proc.kill()
+            h.require_bpf(self, e)
+        gate.go()
+        rc, out, err = gate.wait()
+        self.assertEqual(ap.stop(), 0, ap.stderr())
+        streams, gaps, closes, meta = h.parse_raw(raw)
+        self.assertEqual(rc, 0, "client failed: %s %s" % (out, err))
+        return gate.pid, streams, gaps, ap.stderr(), meta
+
+    def assert_echo_exchanges(self, conn, bodies):
+        reqs = h.split_http_messages(conn["egress"])
+        resps = h.split_http_messages(conn["ingress"])
+        self.assertEqual([b for _, b in reqs], bodies)
+        self.assertEqual([b for _, b in resps], bodies)
+        for head, _ in reqs:
+            self.assertTrue(head.startswith(b"POST /echo HTTP/1.1\r\n"), head[:60])
+        for head, _ in resps:
+            self.assertTrue(head.startswith(b"HTTP/1.1 200"), head[:60])
+
+    def test_curl_exact_plaintext(self):
+        body = b'{"hello":"curl","n":12345}'
+        pid, streams, gaps, err, meta = self.trace(
+            ["curl", "-s", "--cacert", self.certs["ca"], "-H", "Authorization: Bearer sk-test-SECRET-curl",
+             "-H", "Content-Type: application/json", "--data-binary", body.decode(), self.server.base + "/echo"])
+        conns = h.connections_of(streams, pid)
+        self.assertEqual(len(conns), 1, conns.keys())
+        conn = next(iter(conns.values()))
+        self.assert_echo_exchanges(conn, [body])
+        self.assertIn(b"Host: 127.0.0.1:%d\r\n" % self.server.port, conn["egress"])
+        self.assertEqual(gaps, [])
+        m = next(v for k, v in meta.items() if k[0] == pid)
+        self.assertEqual(m["comm"], "curl")
+        self.assertEqual(m["remote"], "127.0.0.1:%d" % self.server.port)
+        self.assertTrue(m["conn"].startswith("tls:"))
+
+    def test_python_urllib_ex_functions(self):
+        pid, streams, gaps, err, _ = self.trace(
+            [h.PYTHON, os.path.join(h.CLIENTS, "python_urllib_client.py"), "--base-url", self.server.base,
+             "--cafile", self.certs["ca"], "--api", "echo", "--size", "3000", "--count", "3",
+             "--connections", "1"])
+        conns = h.connections_of(streams, pid)
+        self.assertEqual(len(conns), 1, "keep-alive: one connection expected, got %s" % list(conns))
+        self.assert_echo_exchanges(next(iter(conns.values())), [h.blob_pattern(0, 3000)] * 3)
+        self.assertEqual(gaps, [])
+
+    def _node(self, client):
+        pid, streams, gaps, err, _ = self.trace(
+            [h.NODE, os.path.join(h.CLIENTS, client), "--base-url", self.server.base, "--api", "echo",
+             "--size", "5000", "--count", "2", "--connections", "1"], env=self.node_env)
+        conns = h.connections_of(streams, pid)
+        bodies = []
+        for conn in conns.values():
+            bodies += [b for _, b in h.split_http_messages(conn["egress"])]
+            self.assert_echo_exchanges(conn, [b for _, b in h.split_http_messages(conn["egress"])])
+        self.assertEqual(bodies, [h.blob_pattern(0, 5000)] * 2)
+        self.assertEqual(gaps, [])
+
+    def test_node_https(self):
+        self._node("node_https_client.mjs")
+
+    def test_node_fetch(self):
+        self._node("node_fetch_client.mjs")
+
+    def test_4mib_request_and_response(self):
+        size = 4 << 20
+        pid, streams, gaps, err, _ = self.trace(
+            [h.PYTHON, os.path.join(h.CLIENTS, "python_urllib_client.py"), "--base-url", self.server.base,
+             "--cafile", self.certs["ca"], "--api", "echo", "--size", str(size), "--count", "1"])
+        conns = h.connections_of(streams, pid)
+        self.assertEqual(len(conns), 1)
+        self.assert_echo_exchanges(next(iter(conns.values())), [h.blob_pattern(0, size)])
+        self.assertEqual(gaps, [])
+
+    def test_4mib_blob_download(self):
+        size = 4 << 20
+        pid, streams, gaps, err, _ = self.trace(
+            ["curl", "-s", "-o", "/dev/null", "--cacert", self.certs["ca"], self.server.base + "/blob?size=%d" % size])
+        conn = next(iter(h.connections_of(streams, pid).values()))
+        resp = h.split_http_messages(conn["ingress"])
+        self.assertEqual(len(resp), 1)
+        self.assertEqual(resp[0][1], h.blob_pattern(0, size))
+
+    def test_20_parallel_connections_from_4_processes(self):
+        script = os.path.join(self.tmp, "parallel_client.py")
+        with open(script, "w") as f:
+            f.write(PARALLEL_CLIENT)
+        procs = " & ".join("%s %s %d p%d 5 %s" % (h.PYTHON, script, self.server.port, i, self.certs["ca"])
+                           for i in range(4))
+        pid, streams, gaps, err, meta = self.trace(["/bin/sh", "-c", procs + " & wait"])
+        by_conn = {}
+        for (p, conn, direction), data in streams.items():
+            by_conn.setdefault((p, conn), {"egress": b"", "ingress": b""})[direction] = bytes(data)
+        self.assertEqual(len(by_conn), 20, sorted(by_conn))
+        pids = {p for p, _ in by_conn}
+        self.assertEqual(len(pids), 4)
+        seen_tags = set()
+        for (p, conn), c in by_conn.items():
+            bodies = [b for _, b in h.split_http_messages(c["egress"])]
+            self.assertEqual(len(bodies), 3)
+            tag = bodies[0][1:bodies[0].index(b"-r")]
+            for n, body in enumerate(bodies):
+                self.assertEqual(body, (b"<%s-r%d>" % (tag, n)) * 400, "connection %s mixed" % conn)
+            self.assert_echo_exchanges(c, bodies)
+            seen_tags.add(tag)
+        self.assertEqual(len(seen_tags), 20)
+        self.assertEqual(gaps, [])
+
+    def test_scan_path_process_running_before_attach(self):
+        raw = os.path.join(self.tmp, "raw-scan.out")
+        client = subprocess.Popen([h.PYTHON, "-c", WAITING_CLIENT, str(self.server.port), self.certs["ca"]],
+                                  stdin=subprocess.PIPE)
+        try:
+            import time
+            time.sleep(0.5)  # the client has loaded libssl and is waiting
+            try:
+                ap = h.Agentprof(["--pid", str(client.pid), "--raw-file", raw, "--quiet", "--no-lib-scan"])
+            except h.BpfUnavailable as e:
+                h.require_bpf(self, e)
+            client.stdin.write(b"go\n")
+            client.stdin.flush()
+            self.assertEqual(client.wait(60), 0)
+            self.assertEqual(ap.stop(), 0)
+        finally:
+            client.kill()
+        streams, gaps, _, _ = h.parse_raw(raw)
+        conns = h.connections_of(streams, client.pid)
+        self.assertEqual(len(conns), 1)
+        self.assert_echo_exchanges(next(iter(conns.values())), [b"scan-path-body-" * 10])
+
+    def test_plaintext_socket_path(self):
+        server = h.FakeServer(None)
+        try:
+            pid, streams, gaps, err, meta = self.trace(
+                [h.PYTHON, os.path.join(h.CLIENTS, "python_urllib_client.py"), "--base-url", server.base,
+                 "--api", "echo", "--size", "2000", "--count", "2", "--connections", "1"],
+                extra_args=["--port", str(server.port)])
+        finally:
+            server.stop()
+        conns = h.connections_of(streams, pid)
+        self.assertEqual(len(conns), 1, list(conns))
+        conn_name, conn = next(iter(conns.items()))
+        self.assertTrue(conn_name.startswith("sock:"), conn_name)
+        self.assert_echo_exchanges(conn, [h.blob_pattern(0, 2000)] * 2)
+        m = next(v for k, v in meta.items() if k[0] == pid)
+        self.assertEqual(m["remote"], "127.0.0.1:%d" % server.port)
+
+    def test_unprivileged_load_fails_clearly(self):
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", h.AGENTPROF,
+                            "trace", "--pid", "1", "--duration", "1"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("cannot load BPF programs", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
