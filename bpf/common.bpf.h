@@ -122,6 +122,16 @@ struct {
   __type(value, struct ap_data_event);
 } data_scratch SEC(".maps");
 
+/* Waking the consumer on every record costs the traced thread a cross-CPU wakeup per call (tens
+ * of microseconds in a VM). Records are written without wakeup; userspace polls on a short timer,
+ * and a wakeup is forced only when this much data is waiting. */
+#define AP_WAKEUP_THRESHOLD (2u << 20)
+
+static __always_inline __u64 ringbuf_flags(void) {
+  return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > AP_WAKEUP_THRESHOLD ? BPF_RB_FORCE_WAKEUP
+                                                                                : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void stat_add(__u32 index, __u64 n) {
   __u64 *v = bpf_map_lookup_elem(&stats, &index);
   if (v) *v += n; /* per-CPU: no atomics needed */
@@ -232,7 +242,7 @@ static long copy_chunk(__u32 index, void *arg) {
   if (bpf_probe_read_user(e->data, copy, c->buf + offset) != 0) {
     stat_add(AP_STAT_READ_FAIL, 1);
     stat_add(AP_STAT_READ_FAIL_BYTES, n);
-  } else if (bpf_ringbuf_output(&events, e, AP_DATA_HEADER_SIZE + copy, 0) != 0) {
+  } else if (bpf_ringbuf_output(&events, e, AP_DATA_HEADER_SIZE + copy, ringbuf_flags()) != 0) {
     stat_add(AP_STAT_RB_FULL_DATA, 1);
     stat_add(AP_STAT_RB_FULL_DATA_BYTES, n);
   } else {
@@ -275,7 +285,7 @@ static __always_inline void emit_close(struct conn_key *key, struct conn_state *
   e->conn.id = key->id;
   e->conn.generation = st->generation;
   e->conn.source = key->source;
-  bpf_ringbuf_submit(e, 0);
+  bpf_ringbuf_submit(e, ringbuf_flags());
 }
 
 /* Fills addresses of socket `fd` of the current task from its struct sock. Returns false if the

@@ -30,7 +30,8 @@ int on_exec(struct trace_event_raw_sched_process_exec *ctx) {
   bpf_get_current_comm(&e->comm, sizeof(e->comm));
   unsigned int off = ctx->__data_loc_filename & 0xFFFF;
   bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + off);
-  bpf_ringbuf_submit(e, 0);
+  /* Wake userspace now: it must attach to the new binary before its first request. */
+  bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
   return 0;
 }
 
@@ -50,7 +51,7 @@ int on_exit(struct trace_event_raw_sched_process_template *ctx) {
     struct ap_exit_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
     if (e) {
       fill_header(&e->hdr, AP_EV_EXIT);
-      bpf_ringbuf_submit(e, 0);
+      bpf_ringbuf_submit(e, ringbuf_flags());
     } else {
       stat_add(AP_STAT_RB_FULL_CTRL, 1);
     }

@@ -19,7 +19,7 @@ static __always_inline void emit_conn(struct conn_key *key, struct conn_state *s
   e->conn.source = key->source;
   e->role = role;
   bpf_get_current_comm(&e->comm, sizeof(e->comm));
-  bpf_ringbuf_submit(e, 0);
+  bpf_ringbuf_submit(e, ringbuf_flags());
 }
 
 /* A syscall on `fd` inside an SSL_* call: remember which socket carries that SSL connection. */

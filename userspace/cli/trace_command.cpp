@@ -133,12 +133,23 @@ int run_trace(const TraceOptions& options) {
       [&](const ConnKey& key) { loader.forget_connection(key.tgid, uint8_t(key.transport), key.id); },
   });
 
+  DecodeStats decode_stats;
+  RingContext rc{&router, &decode_stats};
+  ring_buffer* rb = ring_buffer__new(loader.ringbuf_fd(), on_record, &rc, nullptr);
+  if (!rb) {
+    fprintf(stderr, "agentprof: cannot open the ring buffer: %s\n", strerror(errno));
+    return 2;
+  }
+
+  // Tracepoints are live already: drain between attach steps so a busy host cannot fill the ring
+  // buffer while agentprof is still parsing ELF files.
   if (!options.no_lib_scan) attacher.scan_library_dirs();
   int existing_sockets = 0;
   std::set<uint16_t> ports(options.ports.begin(), options.ports.end());
   for (uint32_t pid : scope_pids) {
     if (pid == uint32_t(getpid())) continue;
     attacher.scan_process(pid);
+    ring_buffer__consume(rb);
     if (options.no_sockets) continue;
     for (const OpenTcpSocket& s : tcp_sockets(pid)) {
       if (s.listening) continue;
@@ -147,13 +158,6 @@ int run_trace(const TraceOptions& options) {
     }
   }
 
-  DecodeStats decode_stats;
-  RingContext rc{&router, &decode_stats};
-  ring_buffer* rb = ring_buffer__new(loader.ringbuf_fd(), on_record, &rc, nullptr);
-  if (!rb) {
-    fprintf(stderr, "agentprof: cannot open the ring buffer: %s\n", strerror(errno));
-    return 2;
-  }
 
   fprintf(stderr,
           "agentprof: ready: %d TLS probes on %zu files, %d tracepoints, %zu processes in scope%s\n",
@@ -166,7 +170,10 @@ int run_trace(const TraceOptions& options) {
   uint64_t last_tick = start;
   LossReportInputs loss{&loader, &router, &streams, &decode_stats, &attacher, chain.get()};
   while (!g_stop_requested.load()) {
-    int n = ring_buffer__poll(rb, 50);
+    // The kernel side wakes us only for exec events and large backlogs: poll on a short timer
+    // and consume whatever is there.
+    int n = ring_buffer__poll(rb, 20);
+    if (n >= 0) n = ring_buffer__consume(rb);
     if (n < 0 && n != -EINTR) {
       fprintf(stderr, "agentprof: ring buffer poll failed: %s\n", strerror(-n));
       break;
