@@ -218,3 +218,20 @@ def connections_of(streams, pid):
         if p == pid:
             conns.setdefault(conn, {"egress": b"", "ingress": b""})[direction] = bytes(data)
     return conns
+
+
+def capture_summary(stderr):
+    """Numbers from agentprof's exit summary."""
+    def num(pattern):
+        m = re.search(pattern, stderr)
+        if not m:
+            raise AssertionError("no %r in agentprof output:\n%s" % (pattern, stderr))
+        return int(m.group(1))
+    return {
+        "data_bytes": num(r"captured: \d+ data records, (\d+) bytes"),
+        "ringbuf_full_records": num(r"ringbuf_full=(\d+) records"),
+        "ringbuf_full_bytes": num(r"ringbuf_full=\d+ records \((\d+) bytes\)"),
+        "read_failed_bytes": num(r"read_failed=\d+ \((\d+) bytes\)"),
+        "truncated_bytes": num(r"truncated_bytes=(\d+)"),
+        "gap_bytes": num(r"stream_gaps=\d+ \((\d+) bytes\)"),
+    }
