@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <climits>
+#include <cstdlib>
 #include <cerrno>
 #include <cstring>
 
@@ -54,6 +56,8 @@ void TlsAttacher::consider_file(const std::string& path, const std::string& seen
   struct stat st;
   if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
   if (!examined_.insert({st.st_dev, st.st_ino}).second) return;
+  char resolved[4096];
+  std::string shown = seen_as.empty() && realpath(path.c_str(), resolved) ? resolved : seen_as;
 
   static const std::set<std::string> kWanted = {"SSL_write",    "SSL_read",  "SSL_write_ex",
                                                 "SSL_read_ex",  "SSL_free",  "SSL_shutdown"};
@@ -61,13 +65,13 @@ void TlsAttacher::consider_file(const std::string& path, const std::string& seen
   if (!syms.ok || !syms.offsets.count("SSL_write") || !syms.offsets.count("SSL_read")) {
     // Not a TLS library (the common case for executables): nothing to record.
     if (looks_like_tls_library(path) && syms.ok) {
-      TlsTarget t{path, seen_as, pid, {}, 0, "no SSL_write/SSL_read symbols (stripped?)"};
+      TlsTarget t{path, shown, pid, {}, 0, "no SSL_write/SSL_read symbols (stripped?)"};
       targets_.push_back(t);
     }
     return;
   }
 
-  TlsTarget target{path, seen_as, pid, {}, 0, ""};
+  TlsTarget target{path, shown, pid, {}, 0, ""};
   struct Probe {
     const char* function;
     bpf_program* program;

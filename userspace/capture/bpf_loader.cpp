@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "capture/tracefs.h"
 #include "events.h"
 #include "proc.skel.h"
 #include "sock.skel.h"
@@ -71,17 +72,6 @@ bool share_common_maps(Skel* s, proc_bpf* owner, std::string& error) {
 }
 
 std::string errno_text(int err) { return strerror(err < 0 ? -err : err); }
-
-// Tracepoint ids are read from tracefs; many minimal hosts boot without it mounted.
-bool ensure_tracefs(std::string& error) {
-  struct stat st;
-  if (stat("/sys/kernel/tracing/events", &st) == 0 || stat("/sys/kernel/debug/tracing/events", &st) == 0)
-    return true;
-  if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0) return true;
-  error = std::string("tracefs is not mounted and mounting it at /sys/kernel/tracing failed: ") +
-          strerror(errno);
-  return false;
-}
 
 }  // namespace
 

@@ -16,6 +16,7 @@
 #include "attach/proc_files.h"
 #include "attach/tls_attacher.h"
 #include "capture/bpf_loader.h"
+#include "capture/tracefs.h"
 #include "cli/trace_options.h"
 
 namespace agentprof {
@@ -75,6 +76,8 @@ int run_doctor(bool verbose) {
         "a kernel built with CONFIG_DEBUG_INFO_BTF=y is needed for CO-RE");
   check(exists("/sys/bus/event_source/devices/uprobe"), "uprobes", "",
         "kernel needs CONFIG_UPROBE_EVENTS=y");
+  std::string tracefs_error;
+  check(ensure_tracefs(tracefs_error), "tracefs mounted", tracefs_error, "mount -t tracefs nodev /sys/kernel/tracing");
   bool tp = exists("/sys/kernel/tracing/events/syscalls/sys_enter_read") ||
             exists("/sys/kernel/debug/tracing/events/syscalls/sys_enter_read");
   check(tp, "syscall tracepoints", "", "kernel needs CONFIG_FTRACE_SYSCALLS=y; mount tracefs");
