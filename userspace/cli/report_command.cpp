@@ -2,7 +2,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
+#include <iostream>
+
+#include "cli/report.h"
 
 namespace agentprof {
 
@@ -13,9 +15,12 @@ void add_report_options(CLI::App& cmd, ReportCommandOptions& o) {
   cmd.add_option("--format", o.format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
 }
 
-int run_report_command(const ReportCommandOptions&) {
-  fprintf(stderr, "agentprof report: not wired yet\n");
-  return 1;
+int run_report_command(const ReportCommandOptions& o) {
+  ReportOptions options;
+  options.jsonl_paths = o.files;
+  options.group_by = o.by;
+  options.format = o.format;
+  return run_report(options, std::cout, std::cerr);
 }
 
 }  // namespace agentprof
