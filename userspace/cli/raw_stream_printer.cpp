@@ -26,20 +26,25 @@ void print_conn(FILE* out, const ConnMeta& c) {
 
 void RawStreamPrinter::on_bytes(const ConnMeta& conn, Direction dir, uint64_t ts_ns,
                                 std::span<const uint8_t> bytes) {
-  uint64_t& pos = positions_[conn.key].next[int(dir)];
+  Positions& state = positions_[conn.key];
+  uint64_t& pos = state.next[int(dir)];
+  masked_.assign(bytes.begin(), bytes.end());
+  state.redactor[int(dir)].apply(masked_);
   fprintf(out_, "@@ data tid=%u comm=%s ", conn.tid, conn.comm.empty() ? "?" : conn.comm.c_str());
   print_conn(out_, conn);
   fprintf(out_, " dir=%s pos=%" PRIu64 " len=%zu ts=%" PRIu64, to_string(dir), pos, bytes.size(), ts_ns);
   if (conn.local.known()) fprintf(out_, " local=%s:%u", conn.local.address.c_str(), conn.local.port);
   if (conn.remote.known()) fprintf(out_, " remote=%s:%u", conn.remote.address.c_str(), conn.remote.port);
   fputc('\n', out_);
-  fwrite(bytes.data(), 1, bytes.size(), out_);
+  fwrite(masked_.data(), 1, masked_.size(), out_);
   fputc('\n', out_);
   pos += bytes.size();
 }
 
 void RawStreamPrinter::on_gap(const ConnMeta& conn, Direction dir, uint64_t missing_bytes) {
-  uint64_t& pos = positions_[conn.key].next[int(dir)];
+  Positions& state = positions_[conn.key];
+  uint64_t& pos = state.next[int(dir)];
+  state.redactor[int(dir)] = RawRedactor{};  // unknown context after a hole: start afresh
   fprintf(out_, "@@ gap ");
   print_conn(out_, conn);
   fprintf(out_, " dir=%s pos=%" PRIu64 " missing=%" PRIu64 "\n", to_string(dir), pos, missing_bytes);

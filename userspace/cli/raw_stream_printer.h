@@ -3,11 +3,14 @@
 //   @@ data pid=P tid=T comm=C conn=tls:0x55d0c8:7 dir=egress pos=0 len=N local=A:p remote=B:q
 //   @@ gap pid=P conn=... dir=ingress pos=X missing=N
 //   @@ close pid=P conn=... reason=closed
+// Secrets are masked with '*' (same length) before printing: see raw_redactor.h.
 #pragma once
 
 #include <cstdio>
 #include <unordered_map>
+#include <vector>
 
+#include "cli/raw_redactor.h"
 #include "stream/stream_sink.h"
 
 namespace agentprof {
@@ -24,8 +27,10 @@ class RawStreamPrinter : public StreamSink {
   FILE* out_;
   struct Positions {
     uint64_t next[2] = {0, 0};
+    RawRedactor redactor[2];
   };
   std::unordered_map<ConnKey, Positions, ConnKeyHash> positions_;
+  std::vector<uint8_t> masked_;
 };
 
 const char* to_string(CloseReason reason);

@@ -1,0 +1,48 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "cli/raw_redactor.h"
+
+using agentprof::RawRedactor;
+
+namespace {
+std::string redact(const std::string& in, size_t split_every = 0) {
+  RawRedactor r;
+  std::string out = in;
+  auto* p = reinterpret_cast<uint8_t*>(out.data());
+  if (split_every == 0) {
+    r.apply({p, out.size()});
+  } else {
+    for (size_t i = 0; i < out.size(); i += split_every)
+      r.apply({p + i, std::min(split_every, out.size() - i)});
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("credential header values are masked, length kept") {
+  std::string req =
+      "POST /v1/messages HTTP/1.1\r\nHost: api\r\nAuthorization: Bearer sk-SECRET\r\n"
+      "X-Api-Key: sk-ant-SECRET\r\nx-goog-api-key: AIzaSECRET\r\nContent-Type: application/json\r\n\r\n{}";
+  for (size_t split : {0, 1, 2, 3, 7, 64}) {
+    std::string out = redact(req, split);
+    REQUIRE(out.size() == req.size());
+    CHECK(out.find("SECRET") == std::string::npos);
+    CHECK(out.find("Host: api\r\n") != std::string::npos);
+    CHECK(out.find("Content-Type: application/json\r\n") != std::string::npos);
+    CHECK(out.find("Authorization:**************") != std::string::npos);
+  }
+}
+
+TEST_CASE("credential query parameters are masked") {
+  std::string req = "GET /v1beta/models/g:streamGenerateContent?alt=sse&key=AIzaSECRET HTTP/1.1\r\n\r\n";
+  std::string out = redact(req, 5);
+  CHECK(out.find("SECRET") == std::string::npos);
+  CHECK(out.find("?alt=sse&key=********** HTTP/1.1") != std::string::npos);
+}
+
+TEST_CASE("other headers and bodies are untouched") {
+  std::string req = "GET / HTTP/1.1\r\nAuthorization-Hint: visible\r\nmonkey=1&x=2\r\n";
+  CHECK(redact(req) == req);
+}
