@@ -1014,6 +1014,18 @@ class FakeLLMHandler(http.server.BaseHTTPRequestHandler):
         if self.server.cfg.verbose:
             sys.stderr.write("fake-llm: %s %s\n" % (self.command, self.path.split("?")[0]))
 
+    def quick_ack(self):
+        """ACK at once instead of delaying: a client that writes head and body in two segments
+        with Nagle on would otherwise stall up to 40 ms, as real provider front ends do not."""
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+        except (OSError, AttributeError):
+            pass
+
+    def handle_one_request(self):
+        self.quick_ack()
+        return super().handle_one_request()
+
     def do_GET(self):
         self.dispatch()
 
@@ -1028,6 +1040,7 @@ class FakeLLMHandler(http.server.BaseHTTPRequestHandler):
 
     def read_body(self):
         """The request body (content-length or chunked, gzip-decoded if sent so)."""
+        self.quick_ack()
         te = (self.headers.get("transfer-encoding") or "").lower()
         if "chunked" in te:
             parts, total = [], 0
