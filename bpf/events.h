@@ -34,6 +34,7 @@ enum ap_event_kind {
   AP_EV_CLOSE = 3,  /* struct ap_close_event: the connection ended */
   AP_EV_EXEC = 4,   /* struct ap_exec_event: a process exec'd (attach to new binaries) */
   AP_EV_EXIT = 5,   /* struct ap_exit_event: a process exited */
+  AP_EV_MMAP_EXEC = 6, /* struct ap_mmap_event: a file was mapped executable (dlopen, ld.so) */
 };
 
 /* Same values as userspace's Transport. */
@@ -100,6 +101,11 @@ struct ap_exec_event {
   ap_u32 pad;
   char comm[AP_COMM_LEN];
   char filename[AP_PATH_LEN];
+};
+
+struct ap_mmap_event {
+  struct ap_event_header hdr;
+  char name[64]; /* base name of the mapped file */
 };
 
 struct ap_exit_event {

@@ -59,3 +59,30 @@ int on_exit(struct trace_event_raw_sched_process_template *ctx) {
   bpf_map_delete_elem(&traced_tgids, &tgid);
   return 0;
 }
+
+/* A file mapped executable by a process in scope: a library loaded at start-up or by dlopen.
+ * Only the base name is sent; userspace re-reads the process's maps when it may be a TLS library. */
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int on_mmap(struct trace_event_raw_sys_enter *ctx) {
+  unsigned long prot = ctx->args[2];
+  int fd = (int)ctx->args[4];
+  if (!(prot & 0x4 /* PROT_EXEC */) || fd < 0) return 0;
+  if (!in_scope()) return 0;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+  unsigned int max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
+  if ((unsigned int)fd >= max_fds) return 0;
+  struct file *f = NULL;
+  if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) != 0 || !f) return 0;
+  const unsigned char *name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+  struct ap_mmap_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+  if (!e) {
+    stat_add(AP_STAT_RB_FULL_CTRL, 1);
+    return 0;
+  }
+  fill_header(&e->hdr, AP_EV_MMAP_EXEC);
+  bpf_probe_read_kernel_str(e->name, sizeof(e->name), name);
+  /* The library's first TLS call may follow within milliseconds: wake userspace now. */
+  bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+  return 0;
+}

@@ -149,7 +149,7 @@ bool BpfLoader::load(const LoaderOptions& options) {
     error_ = "attaching syscall tracepoints: " + errno_text(err);
     return false;
   }
-  tracepoints_attached_ = 3 + 26;
+  tracepoints_attached_ = 4 + 26;
   return true;
 }
 

@@ -79,6 +79,11 @@ void CaptureRouter::on_exec(const ap_exec_event& e) {
     hooks_.on_exec(e.hdr.tgid, std::string(e.filename, strnlen(e.filename, AP_PATH_LEN)));
 }
 
+void CaptureRouter::on_mmap_exec(const ap_mmap_event& e) {
+  if (hooks_.on_mmap_exec)
+    hooks_.on_mmap_exec(e.hdr.tgid, std::string(e.name, strnlen(e.name, sizeof(e.name))));
+}
+
 void CaptureRouter::on_exit(const ap_exit_event& e) {
   counters_.exits++;
   uint32_t tgid = e.hdr.tgid;

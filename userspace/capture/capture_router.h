@@ -29,6 +29,8 @@ class CaptureRouter : public CaptureHandler {
   struct Hooks {
     // A traced process exec'd: examine its new executable and libraries.
     std::function<void(uint32_t pid, const std::string& filename)> on_exec;
+    // A traced process mapped a file executable (dlopen): `name` is the file's base name.
+    std::function<void(uint32_t pid, const std::string& name)> on_mmap_exec;
     // A connection ended for good: kernel-side state may be dropped.
     std::function<void(const ConnKey& key)> on_connection_gone;
   };
@@ -40,6 +42,7 @@ class CaptureRouter : public CaptureHandler {
   void on_close(const ap_close_event& e) override;
   void on_exec(const ap_exec_event& e) override;
   void on_exit(const ap_exit_event& e) override;
+  void on_mmap_exec(const ap_mmap_event& e) override;
 
   const CaptureCounters& counters() const { return counters_; }
 

@@ -49,6 +49,12 @@ bool decode_record(const void* data, size_t size, CaptureHandler& handler, Decod
         return true;
       }
       break;
+    case AP_EV_MMAP_EXEC:
+      if (const auto* e = as<ap_mmap_event>(data, size)) {
+        handler.on_mmap_exec(*e);
+        return true;
+      }
+      break;
     default:
       break;
   }

@@ -18,6 +18,7 @@ class CaptureHandler {
   virtual void on_close(const ap_close_event& e) = 0;
   virtual void on_exec(const ap_exec_event& e) = 0;
   virtual void on_exit(const ap_exit_event& e) = 0;
+  virtual void on_mmap_exec(const ap_mmap_event& e) = 0;
 };
 
 struct DecodeStats {

@@ -130,6 +130,9 @@ int run_trace(const TraceOptions& options) {
         attacher.scan_process(pid);
         rescans.add(pid, monotonic_ns());
       },
+      [&](uint32_t pid, const std::string& name) {
+        if (looks_like_tls_library(name)) attacher.scan_process(pid);
+      },
       [&](const ConnKey& key) { loader.forget_connection(key.tgid, uint8_t(key.transport), key.id); },
   });
 

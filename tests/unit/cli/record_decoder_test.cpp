@@ -16,6 +16,7 @@ struct Counting : CaptureHandler {
   void on_close(const ap_close_event&) override { close++; }
   void on_exec(const ap_exec_event&) override { exec++; }
   void on_exit(const ap_exit_event&) override { exit++; }
+  void on_mmap_exec(const ap_mmap_event&) override {}
 };
 }  // namespace
 
