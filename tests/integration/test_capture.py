@@ -36,6 +36,20 @@ print("errors", errors)
 sys.exit(1 if errors else 0)
 '''
 
+DLOPEN_CLIENT = r'''
+import shutil, sys, os, ctypes
+# A private copy of libssl (new inode, outside the library directories) is loaded only after the
+# go line, like a plugin: agentprof must notice the executable mapping and attach before SSL_write.
+libdir, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+sys.stdin.readline()
+os.environ["LD_LIBRARY_PATH"] = libdir
+import ssl, urllib.request  # _ssl links libssl.so.3, resolved now
+ctx = ssl.create_default_context(cafile=cafile)
+body = b"dlopen-path-body-" * 10
+r = urllib.request.urlopen(urllib.request.Request(f"https://127.0.0.1:{port}/echo", data=body), context=ctx)
+assert r.read() == body
+'''
+
 WAITING_CLIENT = r'''
 import ssl, sys, urllib.request
 port, cafile = int(sys.argv[1]), sys.argv[2]
@@ -195,6 +209,35 @@ class CaptureTest(unittest.TestCase):
         conns = h.connections_of(streams, client.pid)
         self.assertEqual(len(conns), 1)
         self.assert_echo_exchanges(next(iter(conns.values())), [b"scan-path-body-" * 10])
+
+    def test_dlopen_of_private_library_after_attach(self):
+        """A TLS library never seen before, loaded after agentprof is ready (the mmap path)."""
+        libdir = os.path.join(self.tmp, "privlib")
+        os.makedirs(libdir, exist_ok=True)
+        out = subprocess.run(["ldd", "/usr/lib/python3.11/lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so"],
+                             capture_output=True, text=True).stdout
+        for m in re.finditer(r"(libssl\.so\S*|libcrypto\.so\S*) => (\S+)", out):
+            subprocess.run(["cp", m.group(2), os.path.join(libdir, m.group(1))], check=True)
+        raw = os.path.join(self.tmp, "raw-dlopen.out")
+        # LD_LIBRARY_PATH must be set before python starts for ld.so to honour it on dlopen.
+        env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+        client = subprocess.Popen([h.PYTHON, "-c", DLOPEN_CLIENT, libdir, str(self.server.port), self.certs["ca"]],
+                                  stdin=subprocess.PIPE, env=env)
+        try:
+            try:
+                ap = h.Agentprof(["--pid", str(client.pid), "--raw-file", raw, "--quiet", "--no-lib-scan"])
+            except h.BpfUnavailable as e:
+                h.require_bpf(self, e)
+            client.stdin.write(b"go\n")
+            client.stdin.flush()
+            self.assertEqual(client.wait(60), 0)
+            self.assertEqual(ap.stop(), 0)
+        finally:
+            client.kill()
+        streams, gaps, _, _ = h.parse_raw(raw)
+        conns = h.connections_of(streams, client.pid)
+        self.assertEqual(len(conns), 1, ap.stderr())
+        self.assert_echo_exchanges(next(iter(conns.values())), [b"dlopen-path-body-" * 10])
 
     def test_plaintext_socket_path(self):
         server = h.FakeServer(None)
