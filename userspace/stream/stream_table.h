@@ -33,6 +33,7 @@ struct StreamStats {
   uint64_t gaps = 0;                 // holes declared
   uint64_t gap_bytes = 0;            // bytes in those holes
   uint64_t overflow_bytes = 0;       // pending bytes dropped to respect a memory bound
+  uint64_t rejected_bytes = 0;       // bytes of corrupt chunks (position past 2^64, bad direction)
   uint64_t connections_opened = 0;
   uint64_t connections_closed = 0;
   uint64_t connections_expired = 0;
