@@ -1,7 +1,9 @@
 /* TLS workload for agentprof's overhead and throughput benchmarks.
  *
- *   ssl_bench CERT KEY latency N SIZE   N round trips: client SSL_write(SIZE) then SSL_read(SIZE);
- *                                       prints median/p90 ns of each call, measured in the client.
+ *   ssl_bench CERT KEY latency N SIZE   client times N SSL_write(SIZE) calls (the server drains
+ *                                       them), then N SSL_read(SIZE) calls of data the server has
+ *                                       already sent, so neither measurement waits on the peer;
+ *                                       prints median/p90 ns of each call.
  *   ssl_bench CERT KEY throughput SECONDS SIZE
  *                                       client writes SIZE-byte buffers for SECONDS; prints bytes.
  *   ssl_bench trivial N                 times N calls of an empty noinline function (the floor a
@@ -99,10 +101,16 @@ static int client_main(int fd, const char *mode, long count, int size) {
     for (long i = 0; i < count; i++) {
       uint64_t a = now_ns();
       full_write(s, buf, size);
-      uint64_t b = now_ns();
+      tw[i] = now_ns() - a;
+    }
+    /* The server answers the last write with `count` records; let them queue up first. */
+    char first;
+    if (SSL_read(s, &first, 1) != 1) die("sync read");
+    usleep(200000);
+    for (long i = 0; i < count; i++) {
+      uint64_t a = now_ns();
       if (full_read(s, buf, size) != size) die("short read");
-      tr[i] = now_ns() - b;
-      tw[i] = b - a;
+      tr[i] = now_ns() - a;
     }
     report("SSL_write", tw, count);
     report("SSL_read", tr, count);
@@ -156,10 +164,10 @@ int main(int argc, char **argv) {
   SSL_set_fd(s, sv[0]);
   if (SSL_accept(s) != 1) die("SSL_accept");
   if (strcmp(mode, "latency") == 0) {
-    for (long i = 0; i < count; i++) {
+    for (long i = 0; i < count; i++)
       if (full_read(s, buf, size) != size) break;
-      full_write(s, buf, size);
-    }
+    full_write(s, buf, 1);
+    for (long i = 0; i < count; i++) full_write(s, buf, size);
   } else {
     while (SSL_read(s, buf, size) > 0) {
     }
