@@ -239,6 +239,50 @@ class CaptureTest(unittest.TestCase):
         self.assertEqual(len(conns), 1, ap.stderr())
         self.assert_echo_exchanges(next(iter(conns.values())), [b"dlopen-path-body-" * 10])
 
+    def test_ssl_objects_freed_and_reused(self):
+        """Five sequential connections: freed SSL objects are often reallocated at the same address;
+        each connection must still be its own stream with exactly its own exchange."""
+        pid, streams, gaps, err, _ = self.trace(
+            [h.PYTHON, os.path.join(h.CLIENTS, "python_urllib_client.py"), "--base-url", self.server.base,
+             "--cafile", self.certs["ca"], "--api", "echo", "--size", "700", "--count", "5",
+             "--connections", "0"])
+        conns = h.connections_of(streams, pid)
+        self.assertEqual(len(conns), 5, list(conns))
+        for conn in conns.values():
+            self.assert_echo_exchanges(conn, [h.blob_pattern(0, 700)])
+        ids = {c.split(":")[1] for c in conns}
+        self.assertLessEqual(len(ids), 5)  # addresses may repeat; generations keep them apart
+
+    def test_process_killed_mid_transfer(self):
+        """A client killed while receiving a large body: its connection ends with the process,
+        agentprof keeps running and exits cleanly."""
+        raw = os.path.join(self.tmp, "raw-killed.out")
+        gate = h.Gate(["curl", "-s", "-o", "/dev/null", "--limit-rate", "2M", "--cacert", self.certs["ca"],
+                       self.server.base + "/blob?size=%d" % (64 << 20)])
+        try:
+            ap = h.Agentprof(["--pid", str(gate.pid), "--raw-file", raw, "--quiet"])
+        except h.BpfUnavailable as e:
+            gate.proc.kill()
+            h.require_bpf(self, e)
+        gate.go()
+        import time
+        time.sleep(1.5)
+        gate.proc.kill()
+        gate.proc.wait(10)
+        time.sleep(0.5)
+        self.assertIsNone(ap.proc.poll(), "agentprof died with the client")
+        self.assertEqual(ap.stop(), 0)
+        streams, gaps, closes, _ = h.parse_raw(raw)
+        conns = h.connections_of(streams, gate.pid)
+        self.assertEqual(len(conns), 1)
+        received = next(iter(conns.values()))["ingress"]
+        self.assertGreater(len(received), 1 << 20)
+        head_end = received.index(b"\r\n\r\n") + 4
+        body = received[head_end:]
+        self.assertEqual(body, h.blob_pattern(0, len(body)))  # what arrived is exact, in order
+        reasons = {c["reason"] for c in closes if int(c["pid"]) == gate.pid}
+        self.assertEqual(reasons, {"process_exited"})
+
     def test_plaintext_socket_path(self):
         server = h.FakeServer(None)
         try:
