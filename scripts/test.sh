@@ -13,7 +13,7 @@ jobs=$(nproc)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DAGENTPROF_FUZZ=ON -DAGENTPROF_BPF=OFF -DAGENTPROF_TESTS=OFF \
   -DCMAKE_CXX_FLAGS='-fsanitize=fuzzer-no-link,address,undefined' >/dev/null
-cmake --build build-fuzz -j"$jobs" >/dev/null
+cmake --build build-fuzz --target agentprof_fuzzers -j"$jobs" >/dev/null
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAGENTPROF_FUZZ_BUILD_DIR="$PWD/build-fuzz" >/dev/null
 cmake --build build -j"$jobs"

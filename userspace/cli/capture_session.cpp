@@ -1,0 +1,207 @@
+#include "cli/capture_session.h"
+
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include "attach/proc_files.h"
+#include "attach/tls_attacher.h"
+#include "capture/bpf_loader.h"
+#include "capture/capture_router.h"
+#include "capture/record_decoder.h"
+#include "cli/loss_report.h"
+#include "events.h"
+#include "stream/stream_table.h"
+
+namespace agentprof {
+
+uint64_t monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
+}
+
+namespace {
+
+// Processes that exec'd recently are re-examined a few times: libraries they load after start
+// appear in their maps only later (the mmap event covers most, this covers the rest).
+class RescanSchedule {
+ public:
+  void add(uint32_t pid, uint64_t now) {
+    for (uint64_t delay_ms : {30, 250, 1000, 3000}) due_.emplace(now + delay_ms * 1'000'000, pid);
+  }
+  template <typename F>
+  void run_due(uint64_t now, F&& scan) {
+    while (!due_.empty() && due_.begin()->first <= now) {
+      uint32_t pid = due_.begin()->second;
+      due_.erase(due_.begin());
+      scan(pid);
+    }
+  }
+
+ private:
+  std::multimap<uint64_t, uint32_t> due_;
+};
+
+struct RingContext {
+  CaptureHandler* handler;
+  DecodeStats* stats;
+};
+
+int on_record(void* ctx, void* data, size_t size) {
+  auto* rc = static_cast<RingContext*>(ctx);
+  decode_record(data, size, *rc->handler, *rc->stats);
+  return 0;
+}
+
+}  // namespace
+
+struct CaptureSession::Impl {
+  BpfLoader loader;
+  std::unique_ptr<StreamTable> streams;
+  std::unique_ptr<TlsAttacher> attacher;
+  std::unique_ptr<CaptureRouter> router;
+  RescanSchedule rescans;
+  DecodeStats decode_stats;
+  RingContext rc{};
+  ring_buffer* rb = nullptr;
+  size_t scope_size = 0;
+  int existing_sockets = 0;
+  uint64_t last_tick = 0;
+  ~Impl() {
+    if (rb) ring_buffer__free(rb);
+  }
+};
+
+CaptureSession::CaptureSession() : impl_(std::make_unique<Impl>()) {}
+CaptureSession::~CaptureSession() = default;
+
+bool CaptureSession::start(const CaptureOptions& o, StreamSink& sink, std::string& error) {
+  Impl& s = *impl_;
+  libbpf_set_print([](enum libbpf_print_level level, const char* fmt, va_list args) -> int {
+    if (level == LIBBPF_WARN || getenv("AGENTPROF_LIBBPF_DEBUG")) return vfprintf(stderr, fmt, args);
+    return 0;
+  });
+  LoaderOptions lo;
+  lo.scope.pids = o.pids;
+  lo.scope.comm = o.comm;
+  lo.scope.cgroup_path = o.cgroup;
+  lo.capture_ports = o.ports;
+  lo.capture_sockets = !o.no_sockets;
+  lo.ringbuf_bytes = o.ringbuf_mb << 20;
+  if (!s.loader.load(lo)) {
+    error = "cannot load BPF programs: " + s.loader.error();
+    return false;
+  }
+  // --pid: the processes and the descendants they already have (later ones follow in the kernel).
+  // --comm/--cgroup are enforced in the kernel; every process is examined for TLS libraries.
+  std::vector<uint32_t> scope_pids = o.pids.empty() ? list_pids() : descendants_of(o.pids);
+  if (!o.pids.empty())
+    for (uint32_t pid : scope_pids) s.loader.add_traced_pid(pid);
+  s.scope_size = scope_pids.size();
+
+  s.streams = std::make_unique<StreamTable>(sink);
+  s.attacher = std::make_unique<TlsAttacher>(s.loader.tls_programs());
+  TlsAttacher& attacher = *s.attacher;
+  BpfLoader& loader = s.loader;
+  RescanSchedule& rescans = s.rescans;
+  s.router = std::make_unique<CaptureRouter>(*s.streams, CaptureRouter::Hooks{
+      [&attacher, &rescans](uint32_t pid, const std::string&) {
+        attacher.scan_process(pid);
+        rescans.add(pid, monotonic_ns());
+      },
+      [&attacher](uint32_t pid, const std::string& name) {
+        if (looks_like_tls_library(name)) attacher.scan_process(pid);
+      },
+      [&loader](const ConnKey& key) { loader.forget_connection(key.tgid, uint8_t(key.transport), key.id); },
+  });
+  s.rc = RingContext{s.router.get(), &s.decode_stats};
+  s.rb = ring_buffer__new(s.loader.ringbuf_fd(), on_record, &s.rc, nullptr);
+  if (!s.rb) {
+    error = std::string("cannot open the ring buffer: ") + strerror(errno);
+    return false;
+  }
+  // Tracepoints are live already: drain between attach steps so a busy host cannot fill the ring
+  // buffer while agentprof is still parsing ELF files.
+  if (!o.no_lib_scan) attacher.scan_library_dirs();
+  std::set<uint16_t> ports(o.ports.begin(), o.ports.end());
+  for (uint32_t pid : scope_pids) {
+    if (pid == uint32_t(getpid())) continue;
+    attacher.scan_process(pid);
+    ring_buffer__consume(s.rb);
+    if (o.no_sockets) continue;
+    for (const OpenTcpSocket& sock : tcp_sockets(pid)) {
+      if (sock.listening) continue;
+      if (ports.count(sock.remote_port) || ports.count(sock.local_port))
+        s.existing_sockets += loader.track_existing_socket(pid, sock.fd) ? 1 : 0;
+    }
+  }
+  s.last_tick = monotonic_ns();
+  return true;
+}
+
+std::string CaptureSession::ready_summary() const {
+  const Impl& s = *impl_;
+  char buf[256];
+  snprintf(buf, sizeof(buf), "%d TLS probes on %zu files, %d tracepoints, %zu processes in scope%s",
+           s.attacher->probes_attached(), s.attacher->targets().size(), s.loader.tracepoints_attached(),
+           s.scope_size, s.existing_sockets ? ", existing sockets tracked" : "");
+  return buf;
+}
+
+bool CaptureSession::poll(int timeout_ms, std::string& error) {
+  Impl& s = *impl_;
+  // The kernel side wakes us only for exec/mmap events and large backlogs: poll on a short timer
+  // and consume whatever is there.
+  int n = ring_buffer__poll(s.rb, timeout_ms);
+  if (n >= 0) n = ring_buffer__consume(s.rb);
+  if (n < 0 && n != -EINTR) {
+    error = std::string("ring buffer poll failed: ") + strerror(-n);
+    return false;
+  }
+  uint64_t now = monotonic_ns();
+  s.rescans.run_due(now, [&](uint32_t pid) { s.attacher->scan_process(pid); });
+  if (now - s.last_tick >= 100'000'000) {
+    s.streams->tick(now);
+    s.last_tick = now;
+  }
+  return true;
+}
+
+void CaptureSession::finish() {
+  Impl& s = *impl_;
+  if (s.rb) ring_buffer__consume(s.rb);
+  if (s.streams) s.streams->close_all(monotonic_ns());
+}
+
+void CaptureSession::print_report(FILE* out, const AnalysisChain* chain) const {
+  const Impl& s = *impl_;
+  LossReportInputs in{&s.loader, s.router.get(), s.streams.get(), &s.decode_stats, s.attacher.get(), chain};
+  print_loss_report(in, out);
+}
+
+CaptureHealth CaptureSession::health() const {
+  const Impl& s = *impl_;
+  CaptureHealth h;
+  std::vector<uint64_t> k = s.loader.read_stats();
+  const StreamStats& st = s.streams->stats();
+  h.probes_attached = s.attacher->probes_attached();
+  h.attach_failures = s.attacher->attach_failures();
+  h.bytes_captured = s.router->counters().data_bytes;
+  h.open_connections = st.open_connections;
+  h.pending_bytes = st.pending_bytes;
+  h.lost = {{"ringbuf_full", k[AP_STAT_RB_FULL_DATA_BYTES]},
+            {"read_failed", k[AP_STAT_READ_FAIL_BYTES]},
+            {"truncated", k[AP_STAT_TRUNCATED_BYTES]},
+            {"stream_gap", st.gap_bytes},
+            {"missed_call_entry", k[AP_STAT_MISSING_ENTRY]},
+            {"ringbuf_full_control", k[AP_STAT_RB_FULL_CTRL]}};
+  return h;
+}
+
+}  // namespace agentprof

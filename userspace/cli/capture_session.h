@@ -1,0 +1,58 @@
+// One running capture: BPF programs loaded, TLS probes attached, ring buffer drained into a
+// stream table whose ordered bytes go to the caller's StreamSink. Shared by `trace` and `serve`.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "stream/stream_sink.h"
+
+namespace agentprof {
+
+class AnalysisChain;
+
+struct CaptureOptions {
+  std::vector<uint32_t> pids;
+  std::string comm;
+  std::string cgroup;
+  std::vector<uint16_t> ports = {11434, 8000, 8080, 1234};
+  bool no_sockets = false;
+  uint32_t ringbuf_mb = 64;
+  bool no_lib_scan = false;
+};
+
+struct CaptureHealth {
+  int probes_attached = 0;
+  int attach_failures = 0;
+  uint64_t bytes_captured = 0;
+  uint64_t open_connections = 0;
+  uint64_t pending_bytes = 0;
+  std::vector<std::pair<std::string, uint64_t>> lost;  // reason -> count (kernel and userspace)
+};
+
+class CaptureSession {
+ public:
+  CaptureSession();
+  ~CaptureSession();
+  // Loads and attaches; on success prints nothing — the caller prints its ready line.
+  bool start(const CaptureOptions& options, StreamSink& sink, std::string& error);
+  // One iteration: wait up to `timeout_ms` for kernel records, consume them, run due rescans and
+  // periodic stream expiry.
+  bool poll(int timeout_ms, std::string& error);
+  // Drains the ring buffer and ends every connection so in-flight calls complete.
+  void finish();
+  std::string ready_summary() const;
+  void print_report(FILE* out, const AnalysisChain* chain) const;
+  CaptureHealth health() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+uint64_t monotonic_ns();
+
+}  // namespace agentprof
