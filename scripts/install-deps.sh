@@ -8,13 +8,15 @@ PACKAGES=(
   build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev libdw-dev
   zlib1g-dev libbrotli-dev libzstd-dev libsimdjson-dev libcli11-dev libfmt-dev
   libprotobuf-dev protobuf-compiler libcurl4-openssl-dev libsqlite3-dev libcapstone-dev
-  linux-libc-dev libssl-dev
+  linux-libc-dev libssl-dev libyaml-cpp-dev libcpp-httplib-dev liblzma-dev libdw-dev
+  # tests: Prometheus and promtool, go tool pprof, CPython headers (frame layout checks)
+  prometheus golang-go python3.11-dev
   # tests: real TLS clients and servers, unit test framework
   catch2 curl openssl python3 nodejs ca-certificates procps iproute2
   # fuzzing runtime (libFuzzer ships with clang's runtime)
   libclang-rt-14-dev
   # benchmark peers
-  bpfcc-tools
+  bpfcc-tools linux-perf
 )
 
 missing=()
