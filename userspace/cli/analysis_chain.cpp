@@ -1,80 +1,72 @@
 #include "cli/analysis_chain.h"
 
-#include <cinttypes>
-#include <vector>
+#include <filesystem>
 
+#include "cli/llm_pipeline.h"
 #include "exporters/jsonl/jsonl_writer.h"
 #include "exporters/terminal/terminal_table.h"
-#include "http/http_stage.h"
-#include "llm/llm_stage.h"
-#include "llm/pricing.h"
-#include "trace/span_builder.h"
+#include "store/span_store.h"
 #include "trace/span_sink.h"
 
 namespace agentprof {
 
 namespace {
 
-// stream -> http -> llm -> spans -> (jsonl, terminal table)
-class LlmChain : public AnalysisChain {
+// `trace`'s sinks behind the LLM pipeline: JSONL, the live table, the embedded store.
+class TraceChain : public AnalysisChain {
  public:
   bool init(const TraceOptions& o, std::string& error) {
-    if (!prices_.load_defaults(error)) return false;
-    if (!o.prices.empty() && !prices_.merge_file(o.prices, error)) return false;
     if (!o.jsonl.empty()) {
       jsonl_ = JsonlWriter::open(o.jsonl, &error);
       if (!jsonl_) return false;
       spans_.add(*jsonl_);
     }
     if (!o.quiet) {
-      // With JSONL on stdout the live table moves to stderr so the JSONL stays machine-readable.
+      // With JSONL or raw bytes on stdout the live table moves to stderr.
       FILE* table_out = (o.jsonl == "-" || o.raw) ? stderr : stdout;
       table_ = std::make_unique<TerminalTable>(table_out);
       spans_.add(*table_);
     }
-    builder_ = std::make_unique<SpanBuilder>(spans_);
-    LlmStageOptions lo;
-    lo.capture_content = o.content;
-    llm_ = std::make_unique<LlmStage>(*builder_, prices_, lo);
-    http_ = std::make_unique<HttpStage>(*llm_);
-    return true;
+    if (!o.store.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(std::filesystem::path(o.store).parent_path(), ec);
+      SpanStoreOptions so;
+      so.path = o.store;
+      store_ = SpanStore::open(so, &error);
+      if (!store_) return false;
+      spans_.add(*store_);
+    }
+    pipeline_ = LlmPipeline::create({o.content, o.prices}, spans_, error);
+    return pipeline_ != nullptr;
   }
 
-  StreamSink& stream_sink() override { return *http_; }
+  StreamSink& stream_sink() override { return pipeline_->stream_sink(); }
   void tick(uint64_t) override {}
-  void finish() override { fflush(stdout); }
-
+  void finish() override {
+    if (store_) store_->flush();
+    fflush(stdout);
+  }
   void print_counters(FILE* out) const override {
-    const HttpStats& h = http_->stats();
-    const LlmStageStats& l = llm_->stats();
-    fprintf(out,
-            "  http: requests=%" PRIu64 " responses=%" PRIu64 " parse_errors=%" PRIu64 " gaps=%" PRIu64
-            " bodies_cut_by_gap=%" PRIu64 " truncated_bodies=%" PRIu64 " decode_errors=%" PRIu64
-            " not_http=%" PRIu64 " http2=%" PRIu64 "\n",
-            h.requests, h.responses, h.parse_errors, h.gaps, h.bodies_cut_by_gap, h.truncated_bodies,
-            h.decode_errors, h.connections_not_http, h.http2_connections);
-    fprintf(out,
-            "  llm: calls=%" PRIu64 " non_llm_exchanges=%" PRIu64 " incomplete=%" PRIu64
-            " usage_missing=%" PRIu64 " unpriced=%" PRIu64 " decode_errors=%" PRIu64
-            " request_truncated=%" PRIu64 " response_truncated=%" PRIu64 " dropped=%" PRIu64 "\n",
-            l.llm_calls, l.non_llm_exchanges, l.incomplete_calls, l.usage_missing, l.unpriced_calls,
-            l.decode_errors, l.request_truncated, l.response_truncated, l.dropped_exchanges);
+    pipeline_->print_counters(out);
+    if (store_) {
+      SpanStoreStats s = store_->stats();
+      fprintf(out, "  store: written=%llu dropped=%llu write_errors=%llu\n", (unsigned long long)s.written,
+              (unsigned long long)s.dropped_queue_full, (unsigned long long)s.write_errors);
+    }
   }
 
  private:
-  PriceTable prices_;
   FanoutSpanSink spans_;
   std::unique_ptr<JsonlWriter> jsonl_;
   std::unique_ptr<TerminalTable> table_;
-  std::unique_ptr<SpanBuilder> builder_;
-  std::unique_ptr<LlmStage> llm_;
-  std::unique_ptr<HttpStage> http_;
+  std::unique_ptr<SpanStore> store_;
+  std::unique_ptr<LlmPipeline> pipeline_;  // last: destroyed first, before the sinks it feeds
 };
 
 }  // namespace
 
 std::unique_ptr<AnalysisChain> make_analysis_chain(const TraceOptions& options, std::string& error) {
-  auto chain = std::make_unique<LlmChain>();
+  auto chain = std::make_unique<TraceChain>();
   if (!chain->init(options, error)) return nullptr;
   return chain;
 }

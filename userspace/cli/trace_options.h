@@ -7,6 +7,9 @@
 
 namespace agentprof {
 
+// Where spans are kept on the host unless told otherwise (`trace` and `serve` share it).
+inline constexpr const char* kDefaultStorePath = "/var/lib/agentprof/spans.db";
+
 struct TraceOptions {
   std::vector<uint32_t> pids;       // --pid (with descendants)
   std::string comm;                 // --comm
@@ -22,6 +25,7 @@ struct TraceOptions {
   bool no_sockets = false;          // --no-sockets
   uint32_t ringbuf_mb = 64;         // --ringbuf-mb
   bool no_lib_scan = false;         // --no-lib-scan: only attach to libraries processes map
+  std::string store = kDefaultStorePath;  // --store PATH; empty with --no-store
 };
 
 int run_trace(const TraceOptions& options);
