@@ -87,7 +87,9 @@ int main(int argc, char** argv) {
   uint64_t offered = 0;
   while (offered < total) {
     // Stay under the queue bound: the benchmark measures export, not drops.
-    if (exporter.stats().queue_depth + config.max_batch_spans >= config.max_queue_spans) {
+    otlp::OtlpExporterStats now = exporter.stats();
+    if (now.queue_depth + config.max_batch_spans >= config.max_queue_spans ||
+        now.queue_bytes + config.max_request_bytes >= config.max_queue_bytes) {
       std::this_thread::sleep_for(200us);
       continue;
     }

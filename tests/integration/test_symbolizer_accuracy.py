@@ -199,12 +199,50 @@ class SymbolizerAccuracyTest(unittest.TestCase):
                     report.append("%s 0x%x: ours=%r reference=%r" % (os.path.basename(target), address,
                                                                       function, ref))
         rate = agreed / total
-        print("\nsymbolizer accuracy: %d/%d agree (%.2f%%), %d of them through aliases or DWARF short names"
+        print("\nsymbolizer accuracy: %d/%d agree (%.2f%%), %d of them through aliases, clones or DWARF short names"
               % (agreed, total, 100.0 * rate, alias_agreed))
         for line in report[:20]:
             print("  disagree: " + line)
         self.assertEqual(total, TOTAL_ADDRESSES)
         self.assertGreaterEqual(rate, REQUIRED_AGREEMENT, "\n".join(report[:50]))
+
+    def test_source_lines_agree_with_llvm_symbolizer(self):
+        """file:line from DWARF line tables (libc through its debug file, node's partial DWARF).
+        Compared with llvm-symbolizer's innermost frame by file base name and line (the tools join
+        compilation directory and file name differently)."""
+        import json
+        rng = random.Random(99)
+        both = agreed = missing = extra = 0
+        for target in ("/lib/x86_64-linux-gnu/libc.so.6", "/usr/bin/node"):
+            symbols = function_symbols(target)
+            extra_file = debug_file(target)
+            if extra_file:
+                symbols += function_symbols(extra_file)
+            sized = [s for s in symbols if s[1] > 0]
+            addresses = [start + rng.randrange(size) for start, size, _ in (rng.choice(sized) for _ in range(300))]
+            proc = subprocess.run([TOOL, "--lines", "file", target], input="".join("%x\n" % a for a in addresses),
+                                  capture_output=True, text=True, check=True)
+            ours = [line.split("\t")[4] for line in proc.stdout.splitlines()]
+            ref = subprocess.run(["llvm-symbolizer", "--output-style=JSON", "--obj=" + target],
+                                 input="".join("0x%x\n" % a for a in addresses), capture_output=True, text=True,
+                                 check=True).stdout.splitlines()
+            self.assertEqual(len(ours), len(addresses))
+            for mine, record in zip(ours, ref):
+                frame = (json.loads(record).get("Symbol") or [{}])[0]
+                ref_line = frame.get("Line", 0)
+                if mine and ref_line:
+                    both += 1
+                    file, line = mine.rsplit(":", 1)
+                    if os.path.basename(file) == os.path.basename(frame["FileName"]) and int(line) == ref_line:
+                        agreed += 1
+                elif ref_line:
+                    missing += 1
+                elif mine:
+                    extra += 1
+        print("\nsource lines: %d/%d agree, %d only in reference, %d only ours" % (agreed, both, missing, extra))
+        self.assertGreater(both, 250)
+        self.assertGreaterEqual(agreed, 0.99 * both)
+        self.assertLessEqual(missing + extra, 0.01 * (both + missing + extra))
 
     def test_live_process_addresses_match_file_addresses(self):
         """The same libc functions, addressed through a running process's maps (PIE bias)."""

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "cli/flame_command.h"
 #include "cli/report_command.h"
 #include "cli/trace_options.h"
 
@@ -30,6 +31,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   trace_cmd->add_flag("--no-lib-scan", trace.no_lib_scan,
                       "Attach only to libraries that running processes map");
+  trace_cmd->add_option("--store", trace.store, "SQLite store for spans")->capture_default_str();
+  bool no_store = false;
+  trace_cmd->add_flag("--no-store", no_store, "Do not write spans to the store");
 
   bool doctor_verbose = false;
   CLI::App* doctor_cmd = app.add_subcommand("doctor", "Check kernel features, privileges and TLS targets");
@@ -39,9 +43,16 @@ int main(int argc, char** argv) {
   CLI::App* report_cmd = app.add_subcommand("report", "Summarise spans from JSONL files");
   agentprof::add_report_options(*report_cmd, report);
 
+  agentprof::FlameOptions flame;
+  CLI::App* flame_cmd = agentprof::add_flame_command(app, flame);
+
   CLI11_PARSE(app, argc, argv);
-  if (*trace_cmd) return agentprof::run_trace(trace);
+  if (*trace_cmd) {
+    if (no_store) trace.store.clear();
+    return agentprof::run_trace(trace);
+  }
   if (*doctor_cmd) return agentprof::run_doctor(doctor_verbose);
+  if (*flame_cmd) return agentprof::run_flame(flame);
   if (*report_cmd) return agentprof::run_report_command(report);
   return 1;
 }

@@ -92,6 +92,12 @@ class GeminiDecoder final : public ApiDecoder {
       if (auto v = json::count(*u, "thoughtsTokenCount")) thoughts_ = v;
       if (auto v = json::count(*u, "cachedContentTokenCount")) cached_ = v;
     }
+    // A blocked prompt gets no candidates, only the reason.
+    if (auto feedback = json::object(chunk, "promptFeedback"))
+      if (auto reason = json::nonempty_string(*feedback, "blockReason")) {
+        finish_reasons_.set(0, *reason);
+        saw_end_ = true;
+      }
     bool output = false;
     if (auto candidates = json::array(chunk, "candidates")) {
       for (element cand : *candidates) {

@@ -376,7 +376,7 @@ void LlmStage::finalize(Exchange& ex, uint64_t ts_ns) {
   if (call.status_code && *call.status_code >= 400 && !call.error_type)
     call.error_type = std::to_string(*call.status_code);
 
-  call.cost_usd = prices_.cost(call);
+  if (!call.cost_usd) call.cost_usd = prices_.cost(call);  // a decoder may have the billed cost
   if (!call.cost_usd) ++stats_.unpriced_calls;
   if (call.usage_missing) ++stats_.usage_missing;
   if (call.incomplete) ++stats_.incomplete_calls;

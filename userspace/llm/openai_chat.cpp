@@ -29,6 +29,8 @@ class OpenAiChatDecoder final : public ApiDecoder {
   explicit OpenAiChatDecoder(const DecoderOptions& options) : options_(options) {}
 
   void on_request(const RequestRoute& route, const element* body, LlmCall& call) override {
+    // OpenRouter bills in USD credits and reports the charge in usage.cost: that beats a list price.
+    wire_cost_trusted_ = route.host == "openrouter.ai";
     call.api = "openai.chat_completions";
     call.operation = "chat";
     call.provider = "openai";
@@ -58,6 +60,8 @@ class OpenAiChatDecoder final : public ApiDecoder {
       if (auto m = json::nonempty_string(value, "model")) set_string(call.response_model, *m);
     if (auto usage = json::object(value, "usage")) {
       if (read_openai_usage(*usage, usage_)) saw_usage_ = true;
+      if (wire_cost_trusted_)
+        if (auto cost = json::number(*usage, "cost"); cost && *cost >= 0) call.cost_usd = cost;
     }
     bool output = false;
     if (auto choices = json::array(value, "choices"))
@@ -136,6 +140,7 @@ class OpenAiChatDecoder final : public ApiDecoder {
   TokenUsage usage_;
   bool saw_usage_ = false;
   bool saw_end_ = false;
+  bool wire_cost_trusted_ = false;
   FinishReasonsByIndex finish_reasons_;
   std::vector<ToolCallFragment> fragments_;
 };

@@ -103,3 +103,12 @@ TEST_CASE("gemini: Code Assist (Gemini CLI) wraps request and response", "[llm][
   REQUIRE(c.cost_usd);
   CHECK(*c.cost_usd == Approx((5 * 0.30 + 2 * 2.50) / 1e6));
 }
+
+TEST_CASE("gemini: blocked prompt reports the block reason", "[llm][gemini]") {
+  LlmCall c = run_one(json_exchange("generativelanguage.googleapis.com", "/v1beta/models/gemini-2.5-flash:generateContent",
+                                    R"({"contents":[]})",
+                                    R"({"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"},"usageMetadata":{"promptTokenCount":12,"totalTokenCount":12},"modelVersion":"gemini-2.5-flash"})"));
+  CHECK(c.finish_reasons == std::vector<std::string>{"PROHIBITED_CONTENT"});
+  CHECK(c.input_tokens == 12);
+  CHECK(c.output_tokens == 0);  // finished, and Gemini omits zero counts
+}

@@ -189,3 +189,12 @@ TEST_CASE("openai chat: vLLM usage chunk with choices null", "[llm][openai_chat]
   CHECK_FALSE(c.usage_missing);
   CHECK(c.server_address == "10.0.0.5");
 }
+
+TEST_CASE("openai chat: OpenRouter's billed usage.cost is used over list prices", "[llm][openai_chat]") {
+  std::string body = R"({"id":"gen-1","model":"openai/gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"x"},"finish_reason":"stop"}],"usage":{"prompt_tokens":100,"completion_tokens":10,"total_tokens":110,"cost":0.00042}})";
+  LlmCall c = run_one(json_exchange("openrouter.ai", "/api/v1/chat/completions", R"({"model":"openai/gpt-4o","messages":[]})", body));
+  CHECK(c.cost_usd == Approx(0.00042));
+  // Elsewhere a "cost" field is not trusted: the list price applies.
+  LlmCall d = run_one(json_exchange("api.openai.com", "/v1/chat/completions", R"({"model":"gpt-4o","messages":[]})", body));
+  CHECK(d.cost_usd == Approx((100 * 2.5 + 10 * 10.0) / 1e6));
+}

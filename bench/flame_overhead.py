@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""Overhead of CPU sampling on a CPU-bound target, side by side in one run:
+  baseline | agentprof flame at 99 Hz | at 19 Hz | perf record -F 99 -g | bcc profile-bpfcc -F 99
+Each configuration runs the same single-threaded target for --seconds; runs are interleaved over
+--rounds so machine-load drift hits every configuration alike. Two numbers per configuration:
+  work/CPU-s: work units per second of the target's own CPU time (user+sys, from wait4). Sampling
+             cost lands here (the BPF program runs in the interrupted task's context), and it is
+             insensitive to other load on the machine.
+  work/wall-s: work units per wall second (what a user sees; noisy on a shared machine).
+Also: wall time of `agentprof flame --duration 5` on a node process (cold symbolization included).
+Needs root. Usage: sudo bench/flame_overhead.py [--build build] [--seconds 5] [--rounds 3]"""
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+TARGET_C = r'''
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
+int main(int argc, char **argv) {
+  char go[8];
+  if (!fgets(go, sizeof go, stdin)) return 1; /* start once the profiler is attached */
+  double end = now() + atof(argv[1]);
+  volatile unsigned long long sink = 1;
+  unsigned long long units = 0;
+  while (now() < end) {
+    unsigned long long x = sink;
+    for (int i = 0; i < 20000; i++) x = x * 6364136223846793005ull + 1442695040888963407ull;
+    sink = x;
+    units++;
+  }
+  printf("%llu\n", units);
+  return 0;
+}
+'''
+
+
+def wait_ready(prof, ready):
+    """Waits until the profiler is sampling: a stderr line for agentprof, a fixed delay otherwise."""
+    if isinstance(ready, str):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = prof.stderr.readline()
+            if not line or ready in line:
+                return
+    else:
+        time.sleep(ready)
+
+
+def run_target(binary, seconds, profiler=None):
+    """Runs the target for `seconds` once the profiler is ready (its start-up is not measured);
+    returns (units, cpu_seconds, wall_seconds, profiler_note)."""
+    target = subprocess.Popen([binary, str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    prof = None
+    note = ""
+    if profiler:
+        argv_for_pid, ready = profiler
+        prof = subprocess.Popen(argv_for_pid(target.pid), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        wait_ready(prof, ready)
+    target.stdin.write(b"go\n")
+    target.stdin.close()
+    start = time.monotonic()
+    _, status, usage = os.wait4(target.pid, 0)  # rusage of the target alone
+    wall = time.monotonic() - start
+    units = int(target.stdout.read().strip() or 0)
+    target.returncode = os.waitstatus_to_exitcode(status)
+    if prof:
+        if prof.poll() is None:
+            prof.send_signal(signal.SIGINT)
+        try:
+            _, err = prof.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            prof.kill()
+            _, err = prof.communicate()
+        if prof.returncode not in (0, -2, 130):
+            note = (err or "").strip().splitlines()[-1:] or ["failed"]
+            note = "exit %d: %s" % (prof.returncode, note[0][:160])
+    return units, usage.ru_utime + usage.ru_stime, wall, note
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    agentprof = os.path.join(args.build, "agentprof")
+    tmp = tempfile.mkdtemp(prefix="flame-bench-")
+    try:
+        src = os.path.join(tmp, "target.c")
+        with open(src, "w") as f:
+            f.write(TARGET_C)
+        binary = os.path.join(tmp, "target")
+        subprocess.run(["gcc", "-O2", "-fno-omit-frame-pointer", "-o", binary, src], check=True)
+        secs = args.seconds
+        long_enough = str(int(secs + 15))
+        configs = [("baseline", None)]
+        for hz in (99, 19):
+            configs.append(("agentprof %d Hz" % hz, (lambda pid, hz=hz: [
+                agentprof, "flame", "--pid", str(pid), "--frequency", str(hz), "--duration", long_enough,
+                "--quiet", "-o", os.path.join(tmp, "out.folded")], "agentprof: ready")))
+        perf = shutil.which("perf")
+        if perf:
+            configs.append(("perf record -F 99 -g", (lambda pid: [
+                perf, "record", "-F", "99", "-g", "-p", str(pid), "-o", os.path.join(tmp, "perf.data")], 2.0)))
+        bcc = shutil.which("profile-bpfcc") or ("/usr/sbin/profile-bpfcc" if os.path.exists("/usr/sbin/profile-bpfcc") else None)
+        if bcc:
+            # bcc compiles its program at start-up (needs kernel headers): give it time.
+            configs.append(("bcc profile -F 99", (lambda pid: [bcc, "-F", "99", "-p", str(pid), long_enough], 8.0)))
+        results = {name: [] for name, _ in configs}
+        notes = {}
+        for _ in range(args.rounds):
+            for name, argv in configs:
+                units, cpu, wall, note = run_target(binary, secs, argv)
+                if note:
+                    notes[name] = note
+                results[name].append((units / cpu if cpu > 0 else 0.0, units / wall))
+        base_cpu = statistics.median(r[0] for r in results["baseline"])
+        base_wall = statistics.median(r[1] for r in results["baseline"])
+        print("%-24s %14s %9s %14s %9s" % ("configuration", "work/CPU-s", "loss", "work/wall-s", "loss"))
+        for name, _ in configs:
+            cpu = statistics.median(r[0] for r in results[name])
+            wall = statistics.median(r[1] for r in results[name])
+            print("%-24s %14.0f %8.2f%% %14.0f %8.2f%%%s" % (
+                name, cpu, 100 * (1 - cpu / base_cpu), wall, 100 * (1 - wall / base_wall),
+                ("   [" + notes[name] + "]") if name in notes else ""))
+        for name in ("perf record -F 99 -g", "bcc profile -F 99"):
+            if not any(n == name for n, _ in configs):
+                print("%-24s not installed" % name)
+
+        # agentprof flame --duration 5 on a node process: wall time including cold symbolization.
+        node = shutil.which("node")
+        if node:
+            script = os.path.join(ROOT, "tests", "integration", "flame_targets", "hot.js")
+            proc = subprocess.Popen([node, "--perf-basic-prof", script, "60"], stdout=subprocess.DEVNULL)
+            time.sleep(1.0)
+            t0 = time.monotonic()
+            r = subprocess.run([agentprof, "flame", "--pid", str(proc.pid), "--duration", "5", "--quiet",
+                                "-o", os.path.join(tmp, "node.svg")], capture_output=True, text=True)
+            took = time.monotonic() - t0
+            proc.kill()
+            proc.wait()
+            print("agentprof flame --duration 5 on node: %.2f s wall (exit %d)" % (took, r.returncode))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+#include "profile/sampler.h"
+
+#include <time.h>
+
+#include <dirent.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "profile/stack_merger.h"
+
+namespace agentprof::profile {
+
+namespace {
+
+uint64_t clock_ns(clockid_t id) {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
+}
+
+Frame to_profile_frame(const symbolizer::Frame& s, bool kernel) {
+  Frame f;
+  f.function = s.function.empty() ? symbolizer::kUnknownFunction : s.function;
+  f.module = s.module;
+  f.file = s.file;
+  f.line = s.line;
+  if (kernel) f.kind = FrameKind::kKernel;
+  else if (s.module == "[perf-map]") f.kind = FrameKind::kJit;
+  else if (!s.resolved && s.module.empty()) f.kind = FrameKind::kUnknown;
+  else f.kind = FrameKind::kNative;
+  return f;
+}
+
+Frame marker_frame(const char* name) {
+  Frame f;
+  f.function = name;
+  f.kind = FrameKind::kUnknown;
+  return f;
+}
+
+void append_key(std::string& key, const Frame& f) {
+  key += f.function;
+  key += '\x1f';
+  key += f.module;
+  key += '\x1f';
+  key += f.file;
+  key += '\x1f';
+  key += std::to_string(f.line);
+  key += char('0' + int(f.kind));
+  key += '\x1e';
+}
+
+// Processes already descending from `roots` (the kernel only sees forks that happen from now on).
+std::vector<uint32_t> with_descendants(const std::vector<uint32_t>& roots) {
+  std::map<uint32_t, std::vector<uint32_t>> children;
+  if (DIR* dir = opendir("/proc")) {
+    while (dirent* e = readdir(dir)) {
+      char* end = nullptr;
+      unsigned long pid = strtoul(e->d_name, &end, 10);
+      if (!end || *end || pid == 0) continue;
+      std::ifstream stat("/proc/" + std::string(e->d_name) + "/stat");
+      std::string text;
+      std::getline(stat, text);
+      size_t paren = text.rfind(')');  // comm may contain spaces and parentheses
+      if (paren == std::string::npos) continue;
+      std::istringstream rest(text.substr(paren + 1));
+      std::string state;
+      unsigned long ppid = 0;
+      if (rest >> state >> ppid) children[uint32_t(ppid)].push_back(uint32_t(pid));
+    }
+    closedir(dir);
+  }
+  std::vector<uint32_t> out;
+  std::set<uint32_t> seen;
+  std::vector<uint32_t> todo(roots);
+  while (!todo.empty()) {
+    uint32_t pid = todo.back();
+    todo.pop_back();
+    if (!seen.insert(pid).second) continue;
+    out.push_back(pid);
+    for (uint32_t c : children[pid]) todo.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+Sampler::Sampler() = default;
+Sampler::~Sampler() {
+  if (running_) bpf_.stop();
+}
+
+bool Sampler::start(const SamplerOptions& options) {
+  options_ = options;
+  options_.scope.pids = with_descendants(options.scope.pids);
+  if (options.frequency_hz == 0 || options.frequency_hz > 10000) {
+    error_ = "frequency must be between 1 and 10000 Hz";
+    return false;
+  }
+  if (!bpf_.load(options_.scope)) {
+    error_ = bpf_.error();
+    return false;
+  }
+  // Register Python interpreters before the first sample so their frames are walked from the start;
+  // processes found later (children, --comm matches) are registered when first sampled.
+  if (options.python_frames)
+    for (uint32_t pid : options_.scope.pids) discover_python(pid);
+  profile_ = Profile{};
+  profile_.frequency_hz = options.frequency_hz;
+  profile_.sample_period_ns = 1'000'000'000ull / options.frequency_hz;
+  profile_.start_unix_ns = clock_ns(CLOCK_REALTIME);
+  start_monotonic_ns_ = clock_ns(CLOCK_MONOTONIC);
+  if (!bpf_.start(options.frequency_hz)) {
+    error_ = bpf_.error();
+    return false;
+  }
+  running_ = true;
+  return true;
+}
+
+void Sampler::discover_python(uint32_t pid) {
+  if (python_.count(pid) || python_skipped_.count(pid)) return;
+  std::string why;
+  auto process = find_python(pid_t(pid), &why);
+  if (!process) {
+    python_skipped_[pid] = why;
+    return;
+  }
+  auto offsets = python_offsets_for(process->version);
+  if (!offsets) return;  // find_python already checked; defensive
+  ap_py_proc p{};
+  p.tstate_current_addr = process->runtime_addr + uint64_t(offsets->runtime_tstate_current);
+  p.tstate_cframe = offsets->tstate_cframe;
+  p.cframe_current_frame = offsets->cframe_current_frame;
+  p.tstate_native_tid = offsets->tstate_native_thread_id;
+  p.frame_code = offsets->frame_code;
+  p.frame_previous = offsets->frame_previous;
+  p.frame_is_entry = offsets->frame_is_entry;
+  p.frame_owner = offsets->frame_owner;
+  p.owner_cstack = offsets->owner_cstack;
+  if (!bpf_.set_python_process(pid, p)) {
+    python_skipped_[pid] = "py_procs map full";
+    return;
+  }
+  python_[pid] = PythonTarget{*process, *offsets};
+  stats_.python_processes++;
+}
+
+const std::string& Sampler::comm_of(uint32_t pid) {
+  auto it = comms_.find(pid);
+  if (it != comms_.end()) return it->second;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+  std::string comm;
+  if (!std::getline(in, comm)) comm = "[exited]";
+  return comms_[pid] = comm;
+}
+
+void Sampler::add_sample(const RawSample& raw, std::unordered_map<int32_t, std::vector<Frame>>& user_cache,
+                         std::unordered_map<int32_t, std::vector<Frame>>& kernel_cache) {
+  const ap_sample_key& k = raw.key;
+  uint32_t pid = k.pid;
+  if (pids_seen_.insert(pid).second && options_.python_frames) discover_python(pid);
+  comm_of(pid);
+
+  auto frames_of = [&](int32_t id, bool kernel) -> const std::vector<Frame>* {
+    auto& cache = kernel ? kernel_cache : user_cache;
+    if (id < 0) return nullptr;
+    // Stack ids are shared by all processes for kernel stacks but user addresses only mean something
+    // in their process: the user cache is per collect pass and keyed by id, and an id is one stack.
+    auto it = cache.find(id);
+    if (it != cache.end()) return &it->second;
+    std::vector<uint64_t> ips = bpf_.stack(id);
+    if (ips.empty()) {
+      stats_.stacks_missing += raw.count;
+      return nullptr;
+    }
+    std::vector<symbolizer::Frame> symbols =
+        kernel ? symbolizer_.symbolize_kernel(ips) : symbolizer_.symbolize(pid_t(pid), ips);
+    std::vector<Frame> frames;
+    frames.reserve(symbols.size());
+    for (const auto& s : symbols) frames.push_back(to_profile_frame(s, kernel));
+    return &cache.emplace(id, std::move(frames)).first->second;
+  };
+
+  static const std::vector<Frame> kNone;
+  const std::vector<Frame>* user = frames_of(k.user_stack_id, false);
+  const std::vector<Frame>* kernel = frames_of(k.kernel_stack_id, true);
+
+  std::vector<PythonFrame> python;
+  if (k.py_stack) {
+    ap_py_stack py{};
+    auto target = python_.find(pid);
+    if (target != python_.end() && bpf_.python_stack(k.py_stack, py)) {
+      uint32_t depth = py.depth > AP_PY_MAX_FRAMES ? AP_PY_MAX_FRAMES : py.depth;
+      for (uint32_t i = 0; i < depth; i++) {
+        PythonFrame pf;
+        pf.entry = (py.code[i] & AP_PY_ENTRY_BIT) != 0;
+        uint64_t code_addr = py.code[i] & ~AP_PY_ENTRY_BIT;
+        auto code = python_resolver_.resolve(pid_t(pid), target->second.offsets,
+                                             target->second.process.code_type_addr, code_addr);
+        pf.frame.kind = FrameKind::kPython;
+        if (code) {
+          pf.frame.function = code->name;
+          pf.frame.file = code->file;
+          pf.frame.line = code->first_line;
+          pf.frame.module = code->file;
+        } else {
+          pf.frame.function = "[python: unreadable code object]";
+          stats_.python_unresolved += raw.count;
+        }
+        python.push_back(std::move(pf));
+      }
+      if (py.truncated) {
+        PythonFrame cut;
+        cut.frame = marker_frame("[python: deeper frames cut]");
+        cut.entry = true;
+        python.push_back(std::move(cut));
+      }
+    }
+  }
+
+  std::vector<Frame> stack = merge_stacks(kernel ? *kernel : kNone, user ? *user : kNone, python);
+  bool user_lost = k.user_stack_id < 0 && k.kernel_stack_id < 0;
+  if (stack.empty() || user_lost) stack.insert(stack.begin(), marker_frame("[stack not recorded]"));
+
+  std::string key = std::to_string(pid) + '\x1d';
+  for (const Frame& f : stack) append_key(key, f);
+  auto [it, fresh] = sample_index_.emplace(std::move(key), profile_.samples.size());
+  if (fresh) {
+    StackSample s;
+    s.pid = pid;
+    s.comm = comms_[pid];
+    s.frames = std::move(stack);
+    profile_.samples.push_back(std::move(s));
+  }
+  profile_.samples[it->second].count += raw.count;
+  stats_.samples += raw.count;
+  activity_.add(pid, (k.flags & AP_SAMPLE_LLM_IN_FLIGHT) != 0, raw.count);
+}
+
+void Sampler::collect() {
+  std::vector<RawSample> raw = bpf_.drain_counts();
+  std::unordered_map<int32_t, std::vector<Frame>> kernel_cache;
+  // User stack ids are per address space content; one stack id = one address list, and the same list
+  // in two processes symbolizes differently, so user frames are cached per (pid, id).
+  std::map<uint32_t, std::unordered_map<int32_t, std::vector<Frame>>> user_caches;
+  std::set<int32_t> stack_ids;
+  std::set<uint64_t> py_keys;
+  for (const RawSample& r : raw) {
+    add_sample(r, user_caches[r.key.pid], kernel_cache);
+    if (r.key.user_stack_id >= 0) stack_ids.insert(r.key.user_stack_id);
+    if (r.key.kernel_stack_id >= 0) stack_ids.insert(r.key.kernel_stack_id);
+    if (r.key.py_stack) py_keys.insert(r.key.py_stack);
+  }
+  // Stacks are removed once read so the fixed-size maps never fill during long captures. A sample
+  // taken between the drain and this delete that reuses one of them shows up as "[stack not
+  // recorded]" / stacks_missing, never as a wrong stack.
+  for (int32_t id : stack_ids) bpf_.delete_stack(id);
+  for (uint64_t key : py_keys) bpf_.delete_python_stack(key);
+  stats_.kernel = bpf_.read_stats();
+}
+
+Profile Sampler::finish() {
+  if (running_) {
+    bpf_.stop();
+    running_ = false;
+  }
+  collect();
+  profile_.duration_ns = clock_ns(CLOCK_MONOTONIC) - start_monotonic_ns_;
+  const auto& c = stats_.kernel.counters;
+  profile_.lost_samples = c[AP_PROF_COUNTS_FULL] + c[AP_PROF_LOST_USER_STACK] + stats_.stacks_missing;
+  for (const auto& [pid, target] : python_) {
+    bpf_.forget_python_process(pid);
+    python_resolver_.forget_process(pid_t(pid));
+  }
+  return std::move(profile_);
+}
+
+std::string Sampler::python_notes() const {
+  std::string out;
+  for (const auto& [pid, target] : python_)
+    out += "pid " + std::to_string(pid) + ": CPython " + std::to_string(target.process.version.major) + "." +
+           std::to_string(target.process.version.minor) + " frames walked (" + target.process.binary + ")\n";
+  return out;
+}
+
+}  // namespace agentprof::profile
