@@ -10,7 +10,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler libcurl4-openssl-dev libsqlite3-dev libcapstone-dev
   linux-libc-dev libssl-dev libyaml-cpp-dev libcpp-httplib-dev liblzma-dev libdw-dev
   # tests: Prometheus and promtool, go tool pprof, CPython headers (frame layout checks)
-  prometheus golang-go python3.11-dev
+  prometheus golang-go python3.11-dev xz-utils
   # tests: real TLS clients and servers, unit test framework
   catch2 curl openssl python3 nodejs ca-certificates procps iproute2
   # fuzzing runtime (libFuzzer ships with clang's runtime)

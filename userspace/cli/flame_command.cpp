@@ -22,6 +22,8 @@ CLI::App* add_flame_command(CLI::App& app, FlameOptions& o) {
   cmd->add_option("-o,--output", o.output, "Output file: .svg, .folded, .pb.gz or .json")->required();
   cmd->add_flag("--no-python", o.no_python, "Do not walk CPython frames");
   cmd->add_flag("--quiet", o.quiet, "No progress line");
+  cmd->add_option("--mark-llm-in-flight", o.llm_in_flight_pids, "Testing: count PID's samples as during an LLM call")
+      ->group("");
   return cmd;
 }
 
@@ -48,6 +50,7 @@ int run_flame(const FlameOptions& o) {
     fprintf(stderr, "agentprof flame: %s\n", sampler.error().c_str());
     return 1;
   }
+  for (uint32_t pid : o.llm_in_flight_pids) sampler.set_llm_in_flight(pid, 1);
   fprintf(stderr, "agentprof: ready\n");
   using Clock = std::chrono::steady_clock;
   auto start = Clock::now();

@@ -21,6 +21,9 @@ struct FlameOptions {
   std::string output;
   bool no_python = false;
   bool quiet = false;  // no progress line
+  // Hidden: pids treated as having an LLM call in flight for the whole capture. Exercises the
+  // in-flight split end to end until `agentprof trace` feeds real call intervals.
+  std::vector<uint32_t> llm_in_flight_pids;
 };
 
 // Registers the subcommand; when it is chosen, main calls run_flame with the parsed options.

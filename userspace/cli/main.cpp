@@ -5,6 +5,8 @@
 
 #include "cli/flame_command.h"
 #include "cli/report_command.h"
+#include "cli/serve_command.h"
+#include "cli/serve_config.h"
 #include "cli/trace_options.h"
 
 int main(int argc, char** argv) {
@@ -43,6 +45,9 @@ int main(int argc, char** argv) {
   CLI::App* report_cmd = app.add_subcommand("report", "Summarise spans from JSONL files");
   agentprof::add_report_options(*report_cmd, report);
 
+  agentprof::ServeFlags serve;
+  CLI::App* serve_cmd = agentprof::add_serve_command(app, serve);
+
   agentprof::FlameOptions flame;
   CLI::App* flame_cmd = agentprof::add_flame_command(app, flame);
 
@@ -52,6 +57,7 @@ int main(int argc, char** argv) {
     return agentprof::run_trace(trace);
   }
   if (*doctor_cmd) return agentprof::run_doctor(doctor_verbose);
+  if (*serve_cmd) return agentprof::run_serve(serve);
   if (*flame_cmd) return agentprof::run_flame(flame);
   if (*report_cmd) return agentprof::run_report_command(report);
   return 1;
