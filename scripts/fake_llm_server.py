@@ -159,9 +159,14 @@ def rand_alnum(n):
     return "".join(secrets.choice(alphabet) for _ in range(n))
 
 
+# --no-tool-calls: answer with text only, even when tools are declared. Real agents (Claude Code)
+# declare many tools and would run the fake calls; tests of such agents switch calls off.
+TOOL_CALLS_ENABLED = True
+
+
 def first_tool_name(tools, api):
     """Name of the first function tool declared in the request, or None."""
-    if not isinstance(tools, list) or not tools:
+    if not TOOL_CALLS_ENABLED or not isinstance(tools, list) or not tools:
         return None
     t = tools[0]
     if not isinstance(t, dict):
@@ -1208,7 +1213,11 @@ def parse_args(argv):
     p.add_argument("--chunks", type=int, default=5, help="default number of output chunks")
     p.add_argument("--log", help="append one JSON line per request to this file")
     p.add_argument("--verbose", action="store_true", help="one stderr line per request (no query)")
+    p.add_argument("--no-tool-calls", action="store_true",
+                   help="never answer with a tool call (for real agents that would execute it)")
     args = p.parse_args(argv)
+    global TOOL_CALLS_ENABLED
+    TOOL_CALLS_ENABLED = not args.no_tool_calls
     if bool(args.tls_cert) != bool(args.tls_key):
         p.error("--tls-cert and --tls-key go together")
     args.ttft_ms = max(0, min(MAX_DELAY_MS, args.ttft_ms))

@@ -7,8 +7,11 @@
 #include <climits>
 #include <cstdlib>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <vector>
 
+#include "attach/boringssl/boringssl_locator.h"
 #include "attach/elf_symbols.h"
 #include "attach/proc_files.h"
 
@@ -17,6 +20,16 @@ namespace agentprof {
 TlsAttacher::~TlsAttacher() {
   for (bpf_link* l : links_) bpf_link__destroy(l);
 }
+
+namespace {
+TlsTarget make_target(const std::string& path, const std::string& shown, uint32_t pid) {
+  TlsTarget t;
+  t.path = path;
+  t.seen_as = shown;
+  t.first_pid = pid;
+  return t;
+}
+}  // namespace
 
 bool looks_like_tls_library(const std::string& path) {
   size_t slash = path.rfind('/');
@@ -62,16 +75,22 @@ void TlsAttacher::consider_file(const std::string& path, const std::string& seen
   static const std::set<std::string> kWanted = {"SSL_write",    "SSL_read",  "SSL_write_ex",
                                                 "SSL_read_ex",  "SSL_free",  "SSL_shutdown"};
   ElfSymbolLookup syms = find_elf_functions(path, kWanted);
+  if (syms.ok && (!syms.offsets.count("SSL_write") || !syms.offsets.count("SSL_read")) &&
+      !syms.is_shared_object && boringssl::may_embed_boringssl(path)) {
+    attach_stripped_boringssl(path, shown, pid);
+    return;
+  }
   if (!syms.ok || !syms.offsets.count("SSL_write") || !syms.offsets.count("SSL_read")) {
     // Not a TLS library (the common case for executables): nothing to record.
     if (looks_like_tls_library(path) && syms.ok) {
-      TlsTarget t{path, shown, pid, {}, 0, "no SSL_write/SSL_read symbols (stripped?)"};
+      TlsTarget t = make_target(path, shown, pid);
+      t.error = "no SSL_write/SSL_read symbols (stripped?)";
       targets_.push_back(t);
     }
     return;
   }
 
-  TlsTarget target{path, shown, pid, {}, 0, ""};
+  TlsTarget target = make_target(path, shown, pid);
   struct Probe {
     const char* function;
     bpf_program* program;
@@ -98,6 +117,50 @@ void TlsAttacher::consider_file(const std::string& path, const std::string& seen
     probes_attached_++;
     if (!p.retprobe) target.functions.push_back(p.function);
   }
+  targets_.push_back(std::move(target));
+}
+
+void TlsAttacher::attach_stripped_boringssl(const std::string& path, const std::string& shown, uint32_t pid) {
+  // Function starts come from the code (error sites and their reason codes), never from byte
+  // patterns; without exactly one confirmed candidate per function nothing is probed.
+  boringssl::BoringSslLocation loc = boringssl::locate_boringssl_cached(path, boringssl_cache_dir_);
+  TlsTarget target = make_target(path, shown, pid);
+  target.kind = "boringssl (stripped, located from its error sites)";
+  if (!loc.found) {
+    target.error = "BoringSSL suspected but not attached: " + loc.reason;
+    targets_.push_back(std::move(target));
+    return;
+  }
+  struct Probe {
+    const char* function;
+    bpf_program* program;
+    bool retprobe;
+    uint64_t offset;
+  };
+  std::vector<Probe> probes = {
+      {"SSL_write", programs_.write_enter, false, loc.ssl_write},
+      {"SSL_write", programs_.write_exit, true, loc.ssl_write},
+      {"SSL_read", programs_.read_enter, false, loc.ssl_read},
+      {"SSL_read", programs_.read_exit, true, loc.ssl_read},
+  };
+  if (loc.destructor_found) probes.push_back({"ssl_st destructor", programs_.close_enter, false, loc.ssl_free_destructor});
+  else target.note = "no destructor probe (" + loc.destructor_reason + "): connections end at process exit";
+  for (const Probe& p : probes) {
+    bpf_link* link = bpf_program__attach_uprobe(p.program, p.retprobe, -1, path.c_str(), p.offset);
+    if (!link) {
+      attach_failures_++;
+      target.error = std::string("attaching ") + p.function + ": " + strerror(errno);
+      continue;
+    }
+    links_.push_back(link);
+    target.probes++;
+    probes_attached_++;
+    if (!p.retprobe) target.functions.push_back(p.function);
+  }
+  char detail[160];
+  snprintf(detail, sizeof(detail), " build %s, analysed in %.2f s%s", loc.build_id.c_str(), loc.analysis_seconds,
+           loc.from_cache ? " (cached)" : "");
+  target.kind += detail;
   targets_.push_back(std::move(target));
 }
 

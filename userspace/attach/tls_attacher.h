@@ -25,6 +25,8 @@ struct TlsTarget {
   std::vector<std::string> functions;  // functions probed
   int probes = 0;
   std::string error;       // why nothing was attached
+  std::string kind = "exported SSL_* symbols";  // how the functions were found
+  std::string note;        // caveats (e.g. no connection-end probe)
 };
 
 class TlsAttacher {
@@ -42,11 +44,16 @@ class TlsAttacher {
   void consider_file(const std::string& path, const std::string& seen_as, uint32_t pid);
 
   const std::vector<TlsTarget>& targets() const { return targets_; }
+  // Where results of the stripped-BoringSSL analysis are cached (by build id).
+  void set_boringssl_cache_dir(std::string dir) { boringssl_cache_dir_ = std::move(dir); }
   int probes_attached() const { return probes_attached_; }
   int attach_failures() const { return attach_failures_; }
 
  private:
+  void attach_stripped_boringssl(const std::string& path, const std::string& shown, uint32_t pid);
+
   TlsPrograms programs_;
+  std::string boringssl_cache_dir_ = "/var/cache/agentprof/boringssl";
   std::set<std::pair<dev_t, ino_t>> examined_;
   std::vector<TlsTarget> targets_;
   std::vector<bpf_link*> links_;

@@ -120,6 +120,8 @@ int run_doctor(bool verbose) {
     if (!t.error.empty()) printf("         %s\n", t.error.c_str());
     else printf("         %d probes: %s%s\n", t.probes, funcs.c_str(),
                 t.first_pid ? (" (first seen in pid " + std::to_string(t.first_pid) + ")").c_str() : "");
+    printf("         found by: %s\n", t.kind.c_str());
+    if (!t.note.empty()) printf("         note: %s\n", t.note.c_str());
   }
   if (verbose) {
     printf("\nProcesses mapping a TLS library\n");
@@ -131,7 +133,8 @@ int run_doctor(bool verbose) {
   }
   printf("\n%d TLS probes would be attached on %zu files.\n", attacher.probes_attached(),
          attacher.targets().size());
-  printf("Not seen by this version: statically linked TLS without exported SSL_* symbols (Bun, Go).\n");
+  printf("Executables with BoringSSL linked in and stripped (Bun, Claude Code) are analysed when they run.\n"
+         "Not seen by this version: Go crypto/tls.\n");
   printf("\n%s\n", failures ? "Some checks failed." : "All checks passed.");
   return failures ? 1 : 0;
 }

@@ -80,11 +80,13 @@ int run_flame(const FlameOptions& o) {
           (unsigned long long)s.stacks_missing);
   std::string py = sampler.python_notes();
   if (!py.empty()) fprintf(stderr, "%s", py.c_str());
-  if (k[AP_PROF_PY_READ_FAIL] || k[AP_PROF_PY_STACKS_FULL] || k[AP_PROF_PY_TRUNCATED] || s.python_unresolved)
+  if (k[AP_PROF_PY_READ_FAIL] || k[AP_PROF_PY_STACKS_FULL] || k[AP_PROF_PY_TRUNCATED] || s.python_unresolved ||
+      s.python_stacks_missing)
     fprintf(stderr, "agentprof: python: %llu read failures, %llu stacks dropped (map full), %llu truncated, "
-                    "%llu frames unresolved\n",
+                    "%llu frames unresolved, %llu stacks gone when read\n",
             (unsigned long long)k[AP_PROF_PY_READ_FAIL], (unsigned long long)k[AP_PROF_PY_STACKS_FULL],
-            (unsigned long long)k[AP_PROF_PY_TRUNCATED], (unsigned long long)s.python_unresolved);
+            (unsigned long long)k[AP_PROF_PY_TRUNCATED], (unsigned long long)s.python_unresolved,
+            (unsigned long long)s.python_stacks_missing);
   std::string split = profile::format_activity_split(sampler.activity(), sampler.comms(), o.frequency_hz);
   if (!split.empty()) fprintf(stderr, "%s", split.c_str());
   if (!write_profile(profile, o.output, error)) {

@@ -4,9 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 #include <vector>
 
@@ -123,7 +123,7 @@ std::optional<BoringSslLocation> parse_cache_entry(const std::string& key, const
 std::string LocationCache::entry_path(const std::string& key) const {
   if (key.empty() || key.size() > 128) return {};
   for (char c : key)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-' || (c >= 'g' && c <= 'z')))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-'))
       return {};
   return dir_ + "/" + key + ".entry";
 }
@@ -131,21 +131,30 @@ std::string LocationCache::entry_path(const std::string& key) const {
 std::optional<BoringSslLocation> LocationCache::load(const std::string& key) const {
   const std::string path = entry_path(key);
   if (path.empty()) return std::nullopt;
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return std::nullopt;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::nullopt;
+  // Entries decide where probes go: only trust files written by us and writable by no one else.
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022) ||
+      st.st_size > static_cast<off_t>(kMaxEntryBytes)) {
+    ::close(fd);
+    return std::nullopt;
+  }
   std::string text(kMaxEntryBytes + 1, '\0');
-  f.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(f.gcount()));
-  if (text.size() > kMaxEntryBytes) return std::nullopt;
+  ssize_t n = ::read(fd, text.data(), text.size());
+  ::close(fd);
+  if (n < 0 || static_cast<size_t>(n) > kMaxEntryBytes) return std::nullopt;
+  text.resize(static_cast<size_t>(n));
   return parse_cache_entry(key, text);
 }
 
 bool LocationCache::store(const std::string& key, const BoringSslLocation& loc) const {
   const std::string path = entry_path(key);
   if (path.empty() || !mkdirs(dir_)) return false;
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  static std::atomic<uint64_t> sequence{0};  // distinct temporaries for concurrent stores
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(sequence++);
   const std::string text = serialize_cache_entry(key, loc);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return false;
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ok = (::close(fd) == 0) && ok;

@@ -1,6 +1,6 @@
 // On-disk cache of locator results, one small text file per binary key (build id), so a second start
-// of the same executable skips the analysis. Entries carry a checksum; anything unreadable, corrupt or
-// from another format version is treated as absent.
+// of the same executable skips the analysis. Entries carry a checksum; anything unreadable, corrupt,
+// from another format version, not owned by us or writable by others is treated as absent.
 #pragma once
 
 #include <optional>

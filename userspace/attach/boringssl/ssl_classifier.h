@@ -28,6 +28,8 @@ struct Classification {
   std::string ssl_new_reason;
 };
 
+// Exactly one certain candidate per function, and no other function whose unreadable error sites
+// could make it a candidate too; otherwise `reason` says which rule failed.
 Classification classify_functions(const std::map<uint64_t, FunctionEvidence>& functions);
 
 }  // namespace agentprof::boringssl
