@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 (cd tests/integration/clients && npm ci --silent --no-audit --no-fund --loglevel=error)
+# Real agents (Claude Code releases, ~800 MB): kept across runs, reinstalled when the lock changes.
+(cd tests/integration/agents && { [ node_modules/.package-lock.json -nt package-lock.json ] ||
+  npm ci --silent --no-audit --no-fund --loglevel=error; })
 
 jobs=$(nproc)
 # libFuzzer targets need clang and instrumented stage libraries: a separate build tree.
