@@ -142,7 +142,7 @@ def main():
         node = shutil.which("node")
         if node:
             script = os.path.join(ROOT, "tests", "integration", "flame_targets", "hot.js")
-            proc = subprocess.Popen([node, "--perf-basic-prof", script, "60"], stdout=subprocess.DEVNULL)
+            proc = subprocess.Popen([node, "--perf-basic-prof", script, "60"], stdout=subprocess.DEVNULL, cwd=tmp)
             time.sleep(1.0)
             t0 = time.monotonic()
             r = subprocess.run([agentprof, "flame", "--pid", str(proc.pid), "--duration", "5", "--quiet",

@@ -25,6 +25,7 @@ Span realistic_span(uint64_t n) {
     s.trace_id[8 + i] = uint8_t(0x5a + i);
     s.span_id[i] = uint8_t((n * 2654435761u) >> (8 * i));
   }
+  s.span_id[0] |= 1;  // never the all-zero (invalid) id
   s.name = "chat gpt-4o-mini";
   s.start_unix_ns = 1763800000000000000ull + n * 1000;
   s.end_unix_ns = s.start_unix_ns + 850000000;
@@ -106,9 +107,10 @@ int main(int argc, char** argv) {
   std::printf("otlp export: %llu spans in %.3f s = %.0f spans/s (gzip=%d)\n",
               (unsigned long long)st.spans_exported, secs, double(st.spans_exported) / secs, gzip ? 1 : 0);
   std::printf("exporter thread CPU: %.3f s = %.2f cores, %.2f us/span; %llu requests, %.1f MB sent, "
-              "dropped %llu, failed %llu\n",
+              "dropped %llu, invalid %llu, failed %llu\n",
               cpu_s, cpu_s / secs, cpu_s * 1e6 / double(std::max<uint64_t>(st.spans_exported, 1)),
               (unsigned long long)st.requests_ok, double(st.bytes_sent) / 1e6,
-              (unsigned long long)st.spans_dropped_queue_full, (unsigned long long)st.spans_failed);
+              (unsigned long long)st.spans_dropped_queue_full, (unsigned long long)st.spans_invalid,
+              (unsigned long long)st.spans_failed);
   return st.spans_exported == total ? 0 : 1;
 }

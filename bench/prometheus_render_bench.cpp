@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <string>
 
+#include <httplib.h>
+
+#include "exporters/prometheus/prometheus_server.h"
 #include "exporters/prometheus/prometheus_text.h"
 #include "metrics/metrics_registry.h"
 
@@ -63,6 +66,29 @@ void run(const char* label, int spans) {
               "render_ms_mean=%.2f snapshot_ms=%.2f\n",
               label, points, lines, bytes, best_ms, total_ms / kRounds, snapshot_ms);
   if (again.families.empty()) std::abort();
+
+  // A whole scrape over HTTP (snapshot + render + send), plain and gzip-compressed as Prometheus asks.
+  PrometheusServer server({"127.0.0.1", 0}, [&reg] { return reg.snapshot(); });
+  std::string error;
+  if (!server.start(&error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    std::abort();
+  }
+  for (const char* encoding : {"identity", "gzip"}) {
+    httplib::Client client("127.0.0.1", server.port());
+    client.set_decompress(false);
+    double best = 1e9;
+    size_t body = 0;
+    for (int r = 0; r < 5; ++r) {
+      auto s0 = std::chrono::steady_clock::now();
+      auto res = client.Get("/metrics", {{"Accept-Encoding", encoding}});
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s0).count();
+      if (!res || res->status != 200) std::abort();
+      body = res->body.size();
+      best = std::min(best, ms);
+    }
+    std::printf("  scrape %s: body_bytes=%zu scrape_ms_best=%.2f\n", encoding, body, best);
+  }
 }
 
 }  // namespace

@@ -14,6 +14,8 @@ struct ReportCommandOptions {
   std::vector<std::string> files;
   std::string by = "all";
   std::string format = "table";
+  std::string store;  // read spans from this store instead of files
+  std::string since;  // with --store: only spans started within this duration ("24h")
 };
 
 void add_report_options(CLI::App& cmd, ReportCommandOptions& options);

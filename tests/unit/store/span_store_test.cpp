@@ -73,6 +73,26 @@ TEST_CASE("spans survive closing and reopening the store") {
   CHECK(out[14] == varied_span(14));
 }
 
+TEST_CASE("several producer threads: every span is written once") {
+  TempStorePath tmp;
+  SpanStoreOptions o = store_options(tmp.path);
+  o.batch_size = 64;  // many small transactions while producers keep adding
+  std::string error;
+  auto store = SpanStore::open(o, &error);
+  REQUIRE(store);
+  std::vector<std::thread> producers;
+  for (int t = 0; t < 4; ++t)
+    producers.emplace_back([&, t] {
+      for (int i = 0; i < 500; ++i) store->on_span(varied_span(t * 500 + i));
+    });
+  for (auto& p : producers) p.join();
+  store->flush();
+  CHECK(store->stats().written == 2000);
+  std::vector<Span> out = read_all(tmp.path);
+  REQUIRE(out.size() == 2000);
+  for (size_t i = 0; i < out.size(); ++i) CHECK(out[i].start_unix_ns == varied_span(int(i)).start_unix_ns);
+}
+
 TEST_CASE("indexed columns hold the report's definitions, NULL when unknown") {
   TempStorePath tmp;
   std::string error;

@@ -38,8 +38,10 @@ inline Span varied_span(int i, uint64_t base_ns = 1'700'000'000'000'000'000ull) 
   static const char* processes[] = {"python3", "node", "claude"};
   Span s;
   s.trace_id[0] = uint8_t(i + 1);
+  s.trace_id[1] = 0xAB;  // never all zero (an invalid id the JSONL reader rejects)
   s.trace_id[15] = uint8_t(i >> 8);
   s.span_id[0] = uint8_t(i + 1);
+  s.span_id[1] = 0xCD;
   s.span_id[7] = uint8_t(i >> 8);
   s.name = std::string("chat ") + models[i % 3];
   s.start_unix_ns = base_ns + uint64_t(i) * 1'000'000'000ull;
