@@ -7,7 +7,9 @@ Each configuration runs the same single-threaded target for --seconds; runs are 
              cost lands here (the BPF program runs in the interrupted task's context), and it is
              insensitive to other load on the machine.
   work/wall-s: work units per wall second (what a user sees; noisy on a shared machine).
-Also: wall time of `agentprof flame --duration 5` on a node process (cold symbolization included).
+Also: the sampling program's own run time from the kernel's BPF statistics (noise-free, for a C and a
+Python target), and the wall time of `agentprof flame --duration 5` on a node process (cold
+symbolization included).
 Needs root. Usage: sudo bench/flame_overhead.py [--build build] [--seconds 5] [--rounds 3]"""
 
 import argparse
@@ -88,6 +90,49 @@ def run_target(binary, seconds, profiler=None):
     return units, usage.ru_utime + usage.ru_stime, wall, note
 
 
+def bpf_program_cost(agentprof, label, argv, needs_go, secs, tmp):
+    import json
+    bpftool = shutil.which("bpftool") or "/usr/sbin/bpftool"
+    stats_path = "/proc/sys/kernel/bpf_stats_enabled"
+    try:
+        with open(stats_path) as f:
+            previous = f.read().strip()
+        with open(stats_path, "w") as f:
+            f.write("1")
+    except OSError as e:
+        print("BPF program cost: cannot enable %s: %s" % (stats_path, e))
+        return
+    try:
+        target = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        prof = subprocess.Popen([agentprof, "flame", "--pid", str(target.pid), "--duration", str(int(secs + 15)),
+                                 "--quiet", "-o", os.path.join(tmp, "cost.folded")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_ready(prof, "agentprof: ready")
+        if needs_go:
+            target.stdin.write(b"go\n")
+        target.stdin.close()
+        time.sleep(secs * 0.8)
+        out = subprocess.run([bpftool, "-j", "prog", "show", "name", "on_cpu_sample"], capture_output=True, text=True)
+        target.wait()
+        prof.send_signal(signal.SIGINT)
+        prof.communicate(timeout=30)
+        progs = json.loads(out.stdout or "[]")
+        if isinstance(progs, dict):
+            progs = [progs]
+        runs = sum(p.get("run_cnt", 0) for p in progs)
+        ns = sum(p.get("run_time_ns", 0) for p in progs)
+        if runs:
+            per = ns / runs
+            print("BPF sampling program, %s: %d runs, %.1f us per run -> %.3f%% of a CPU at 99 Hz, %.3f%% at 19 Hz"
+                  " (average over every CPU tick, in scope or not; plus the timer interrupt itself)"
+                  % (label, runs, per / 1000, per * 99 / 1e7, per * 19 / 1e7))
+        else:
+            print("BPF program cost: no run statistics (%s)" % (out.stderr.strip() or "program not found"))
+    finally:
+        with open(stats_path, "w") as f:
+            f.write(previous)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -137,6 +182,13 @@ def main():
         for name in ("perf record -F 99 -g", "bcc profile -F 99"):
             if not any(n == name for n, _ in configs):
                 print("%-24s not installed" % name)
+
+        # Direct cost of the sampling program, free of machine-load noise: the kernel's own BPF run-time
+        # statistics (kernel.bpf_stats_enabled) while agentprof samples the target at 99 Hz.
+        bpf_program_cost(agentprof, "C target", [binary, str(secs)], True, secs, tmp)
+        hot_py = os.path.join(ROOT, "tests", "integration", "flame_targets", "hot.py")
+        bpf_program_cost(agentprof, "Python 3.11 target (frame walk)", ["/usr/bin/python3", hot_py, str(secs)],
+                         False, secs, tmp)
 
         # agentprof flame --duration 5 on a node process: wall time including cold symbolization.
         node = shutil.which("node")

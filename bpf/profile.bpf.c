@@ -85,6 +85,7 @@ struct py_walk {
   __s32 frame_is_entry;
   __s32 frame_owner;
   __s32 owner_cstack;
+  __s32 frame_prev_instr;
 };
 
 static long walk_one_frame(__u32 index, void *arg) {
@@ -113,9 +114,17 @@ static long walk_one_frame(__u32 index, void *arg) {
     w->failed = 1;
     return 1;
   }
+  __u64 instr = 0;
+  if (w->frame_prev_instr >= 0) {
+    bool instr_ok = true;
+    instr = read_ptr(w->frame, w->frame_prev_instr, &instr_ok);
+    if (!instr_ok) instr = 0; /* the line falls back to the function's first line */
+  }
   st->code[w->depth & (AP_PY_MAX_FRAMES - 1)] = code;
+  st->instr[w->depth & (AP_PY_MAX_FRAMES - 1)] = instr;
   w->depth++;
   w->hash = (w->hash ^ code) * 1099511628211ull;
+  w->hash = (w->hash ^ instr) * 1099511628211ull;
   w->frame = read_ptr(w->frame, w->frame_previous, &ok);
   if (!ok) {
     w->failed = 1;
@@ -153,6 +162,7 @@ static __always_inline __u64 walk_python(__u32 tgid, __u32 tid) {
   w.frame_is_entry = py->frame_is_entry;
   w.frame_owner = py->frame_owner;
   w.owner_cstack = py->owner_cstack;
+  w.frame_prev_instr = py->frame_prev_instr;
   /* Twice the frame limit: 3.12+ shim frames take iterations without being recorded. */
   bpf_loop(AP_PY_MAX_FRAMES * 2, walk_one_frame, &w, 0);
   if (w.failed) prof_stat(AP_PROF_PY_READ_FAIL);

@@ -23,11 +23,13 @@ struct ap_sample_key {
   ap_u64 py_stack; /* key into py_stacks, 0 = no Python frames */
 };
 
-/* Python frames of one sample, innermost first: code object pointers | AP_PY_ENTRY_BIT. */
+/* Python frames of one sample, innermost first: code object pointers | AP_PY_ENTRY_BIT, and the
+ * frame's last instruction pointer (its current line; 0 when the version has no such field). */
 struct ap_py_stack {
   ap_u32 depth;
   ap_u32 truncated;
   ap_u64 code[AP_PY_MAX_FRAMES];
+  ap_u64 instr[AP_PY_MAX_FRAMES];
 };
 
 /* Where one CPython process keeps its frames: absolute addresses and per-version offsets (see
@@ -42,6 +44,8 @@ struct ap_py_proc {
   ap_s32 frame_is_entry;      /* byte: non-zero when the frame was entered from C; -1: none */
   ap_s32 frame_owner;         /* byte: frame owner (3.12+: FRAME_OWNED_BY_CSTACK shim frames), -1 */
   ap_s32 owner_cstack;        /* value of FRAME_OWNED_BY_CSTACK, -1 if the version has none */
+  ap_s32 frame_prev_instr;    /* _PyInterpreterFrame.prev_instr (3.11/3.12), -1: not recorded */
+  ap_s32 pad;
 };
 
 enum ap_prof_stat {

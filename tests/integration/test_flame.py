@@ -3,6 +3,7 @@ of the samples, a CPython 3.11 program shows its hot Python function by name, a 
 --perf-basic-prof shows JS function names, the --pid scope follows descendants, and the output
 formats are written (pprof read back by `go tool pprof` when Go is installed)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -76,7 +77,7 @@ class FlameTest(unittest.TestCase):
         target = self.spawn([self.hot_binary, "30"])
         time.sleep(0.3)
         out = os.path.join(self.tmp, "cpp.folded")
-        self.flame(["--pid", str(target.pid)], out, duration=4, frequency=499)
+        err = self.flame(["--pid", str(target.pid)], out, duration=4, frequency=499)
         stacks = parse_folded(out)
         shares = {}
         total = sum(samples_with(stacks, n) for n in ("hot_fifty", "hot_thirty", "hot_twenty"))
@@ -89,6 +90,8 @@ class FlameTest(unittest.TestCase):
             if frames[-1] == "hot_fifty":
                 self.assertIn("main", frames)
                 self.assertLess(frames.index("main"), frames.index("hot_fifty"))
+        self.assertRegex(err, r"pid %d \(hot_functions\): \d+ samples .* 0\.0%% during LLM calls, 100\.0%% outside"
+                         % target.pid)
         # Every sample is attributed to the target (pid scope): the comm is the folded root.
         self.assertTrue(all(frames[0] == "hot_functions" for frames, _ in stacks), stacks[:3])
 
@@ -100,6 +103,19 @@ class FlameTest(unittest.TestCase):
         stacks = parse_folded(out)
         self.assertGreater(samples_with(stacks, "hot_fifty"), 0)
         self.assertTrue(all(frames[0] == "hot_functions" for frames, _ in stacks))
+
+    def test_cpu_split_by_llm_call_in_flight(self):
+        busy = self.spawn([self.hot_binary, "30"])
+        idle = self.spawn([self.hot_binary, "30"])
+        time.sleep(0.3)
+        out = os.path.join(self.tmp, "split.folded")
+        # The kernel tags each sample with the in-flight state of its process at sample time.
+        err = self.flame(["--pid", str(busy.pid), "--pid", str(idle.pid), "--mark-llm-in-flight", str(busy.pid)],
+                         out, duration=2)
+        self.assertRegex(err, r"pid %d \(hot_functions\): \d+ samples .* 100\.0%% during LLM calls, 0\.0%% outside"
+                         % busy.pid)
+        self.assertRegex(err, r"pid %d \(hot_functions\): \d+ samples .* 0\.0%% during LLM calls, 100\.0%% outside"
+                         % idle.pid)
 
     def test_pid_scope_includes_existing_descendants(self):
         # A shell whose child (started before agentprof) does the work.
@@ -127,8 +143,69 @@ class FlameTest(unittest.TestCase):
                 self.assertLess(names.index("hot_python_function"), names.index("leaf_work"))
                 self.assertTrue(any("hot.py" in f for f in frames))
 
+    def test_python_worker_thread(self):
+        # The frames of the thread holding the GIL, matched by its kernel thread id.
+        target = self.spawn([h.PYTHON, os.path.join(TARGETS, "threaded.py"), "30"])
+        time.sleep(0.5)
+        out = os.path.join(self.tmp, "thread.folded")
+        self.flame(["--pid", str(target.pid)], out, duration=2)
+        stacks = parse_folded(out)
+        total = sum(c for _, c in stacks)
+        self.assertGreater(samples_with(stacks, "worker_hot_function"), total * 0.5, stacks[:5])
+        for frames, _ in stacks:
+            names = [f.split(" (")[0] for f in frames]
+            if "worker_hot_function" in names:
+                self.assertIn("Thread.run", names)
+                self.assertLess(names.index("Thread.run"), names.index("worker_hot_function"))
+
+    def test_python_frames_carry_current_lines(self):
+        target = self.spawn([h.PYTHON, os.path.join(TARGETS, "hot.py"), "30"])
+        time.sleep(0.5)
+        out = os.path.join(self.tmp, "py.json")
+        self.flame(["--pid", str(target.pid)], out, duration=2)
+        with open(out) as f:
+            frames = json.load(f)["shared"]["frames"]
+        with open(os.path.join(TARGETS, "hot.py")) as f:
+            source = f.read().splitlines()
+
+        def lines_of(name):
+            return {fr.get("line") for fr in frames if fr.get("name") == name and fr.get("file", "").endswith("hot.py")}
+        # The caller's line is its call site; the leaf's lines are inside its loop.
+        self.assertEqual(lines_of("hot_python_function"), {source.index("    return leaf_work(20000)") + 1})
+        loop = {source.index("    for i in range(n):") + 1, source.index("        s += i * i") + 1}
+        self.assertTrue(lines_of("leaf_work"), frames)
+        self.assertTrue(lines_of("leaf_work") <= loop | {source.index("def leaf_work(n):") + 1}, lines_of("leaf_work"))
+        self.assertTrue(lines_of("leaf_work") & loop)
+
+    def test_python_embedded_through_libpython(self):
+        # libpython is a shared library at a random base: _PyRuntime needs the library's load bias.
+        lib = "/usr/lib/x86_64-linux-gnu/libpython3.11.so"
+        if not (os.path.exists(lib) and os.path.exists("/usr/include/python3.11/Python.h")):
+            self.skipTest("python3.11-dev not installed")
+        binary = os.path.join(self.tmp, "embedded_python")
+        subprocess.run(["gcc", "-o", binary, os.path.join(TARGETS, "embedded_python.c"),
+                        "-I/usr/include/python3.11", lib], check=True)
+        target = self.spawn([binary])
+        time.sleep(0.5)
+        out = os.path.join(self.tmp, "embedded.folded")
+        err = self.flame(["--pid", str(target.pid)], out, duration=2)
+        self.assertIn("CPython 3.11 frames walked (/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0)", err)
+        self.assertGreater(samples_with(parse_folded(out), "embedded_hot_function"), 0)
+
+    def test_unsupported_python_version_is_reported(self):
+        # An interpreter without an offset table entry: native frames only, and a note saying why.
+        fake = os.path.join(self.tmp, "python3.99")
+        shutil.copy("/usr/bin/python3.11", fake)
+        target = self.spawn([fake, os.path.join(TARGETS, "hot.py"), "30"])
+        time.sleep(0.5)
+        out = os.path.join(self.tmp, "py399.folded")
+        err = self.flame(["--pid", str(target.pid)], out, duration=1)
+        self.assertIn("pid %d: Python frames not walked: CPython 3.99 has no offset table entry" % target.pid, err)
+        self.assertEqual(samples_with(parse_folded(out), "hot_python_function"), 0)
+
     def test_node_js_function_names(self):
-        target = self.spawn([h.NODE, "--perf-basic-prof", os.path.join(TARGETS, "hot.js"), "30"])
+        # cwd: node writes its isolate-*.log next to itself.
+        target = self.spawn([h.NODE, "--perf-basic-prof", os.path.join(TARGETS, "hot.js"), "30"], cwd=self.tmp)
         time.sleep(1.0)
         out = os.path.join(self.tmp, "node.folded")
         self.flame(["--pid", str(target.pid)], out, duration=3)

@@ -11,6 +11,7 @@
 
 #include "capture/tracefs.h"
 #include "events.h"
+#include "go_tls.skel.h"
 #include "proc.skel.h"
 #include "sock.skel.h"
 #include "tls.skel.h"
@@ -35,7 +36,9 @@ struct BpfLoader::Skeletons {
   proc_bpf* proc = nullptr;
   tls_bpf* tls = nullptr;
   sock_bpf* sock = nullptr;
+  go_tls_bpf* go_tls = nullptr;
   ~Skeletons() {
+    if (go_tls) go_tls_bpf__destroy(go_tls);
     if (sock) sock_bpf__destroy(sock);
     if (tls) tls_bpf__destroy(tls);
     if (proc) proc_bpf__destroy(proc);
@@ -109,6 +112,16 @@ bool BpfLoader::load(const LoaderOptions& options) {
     error_ = "loading sock.bpf.o: " + errno_text(err);
     return false;
   }
+  s.go_tls = go_tls_bpf__open();
+  if (!s.go_tls) {
+    error_ = "opening go_tls BPF object: " + errno_text(errno);
+    return false;
+  }
+  if (!share_common_maps(s.go_tls, s.proc, error_)) return false;
+  if (int err = go_tls_bpf__load(s.go_tls)) {
+    error_ = "loading go_tls.bpf.o: " + errno_text(err);
+    return false;
+  }
 
   // Configuration before any program runs.
   ap_config cfg{};
@@ -160,6 +173,12 @@ TlsPrograms BpfLoader::tls_programs() const {
   return TlsPrograms{p->ssl_write_enter,    p->ssl_write_exit,    p->ssl_read_enter,
                      p->ssl_read_exit,      p->ssl_write_ex_enter, p->ssl_write_ex_exit,
                      p->ssl_read_ex_enter,  p->ssl_read_ex_exit,  p->ssl_close_enter};
+}
+
+GoTlsPrograms BpfLoader::go_tls_programs() const {
+  const auto* p = &skels_->go_tls->progs;
+  return GoTlsPrograms{p->go_tls_write_enter, p->go_tls_read_enter, p->go_tls_return,
+                       p->go_tls_close_enter};
 }
 
 bool BpfLoader::add_traced_pid(uint32_t pid) {

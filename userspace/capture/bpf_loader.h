@@ -38,6 +38,15 @@ struct TlsPrograms {
   bpf_program* close_enter;
 };
 
+// The programs Go crypto/tls is probed with (bpf/go_tls.bpf.c): entries of (*Conn).Write/Read, every
+// RET inside them, and the entry of (*Conn).Close.
+struct GoTlsPrograms {
+  bpf_program* write_enter;
+  bpf_program* read_enter;
+  bpf_program* ret;
+  bpf_program* close_enter;
+};
+
 class BpfLoader {
  public:
   BpfLoader();
@@ -48,6 +57,7 @@ class BpfLoader {
 
   int ringbuf_fd() const;
   TlsPrograms tls_programs() const;
+  GoTlsPrograms go_tls_programs() const;
   // Adds a process to the --pid scope (descendants follow in the kernel).
   bool add_traced_pid(uint32_t pid);
   // Registers an already-open socket (found by the /proc scan) for plaintext capture.

@@ -3,7 +3,10 @@
 #include <filesystem>
 
 #include "cli/llm_pipeline.h"
+#include <chrono>
+
 #include "exporters/jsonl/jsonl_writer.h"
+#include "exporters/otlp/otlp_http_exporter.h"
 #include "exporters/terminal/terminal_table.h"
 #include "store/span_store.h"
 #include "trace/span_sink.h"
@@ -36,6 +39,22 @@ class TraceChain : public AnalysisChain {
       if (!store_) return false;
       spans_.add(*store_);
     }
+    if (!o.otlp.empty()) {
+      // Same exporter as `serve`: defaults, then OTEL_* variables, then the flag's endpoint.
+      otlp::OtlpConfigResult cfg = otlp::otlp_config_from_env();
+      if (!cfg.ok()) {
+        error = cfg.error;
+        return false;
+      }
+      cfg.config.endpoint = o.otlp;
+      cfg.config.gzip = true;
+      if (std::string v = cfg.config.validate(); !v.empty()) {
+        error = "--otlp: " + v;
+        return false;
+      }
+      otlp_ = std::make_unique<otlp::OtlpHttpExporter>(cfg.config);
+      spans_.add(*otlp_);
+    }
     pipeline_ = LlmPipeline::create({o.content, o.prices}, spans_, error);
     return pipeline_ != nullptr;
   }
@@ -44,10 +63,18 @@ class TraceChain : public AnalysisChain {
   void tick(uint64_t) override {}
   void finish() override {
     if (store_) store_->flush();
+    if (otlp_ && !otlp_->shutdown(std::chrono::seconds(10)))
+      fprintf(stderr, "agentprof: OTLP queue not fully sent before exit\n");
     fflush(stdout);
   }
   void print_counters(FILE* out) const override {
     pipeline_->print_counters(out);
+    if (otlp_) {
+      otlp::OtlpExporterStats s = otlp_->stats();
+      fprintf(out, "  otlp: exported=%llu dropped=%llu rejected=%llu failed=%llu\n",
+              (unsigned long long)s.spans_exported, (unsigned long long)(s.spans_dropped_queue_full + s.spans_dropped_shutdown),
+              (unsigned long long)s.spans_rejected, (unsigned long long)s.spans_failed);
+    }
     if (store_) {
       SpanStoreStats s = store_->stats();
       fprintf(out, "  store: written=%llu dropped=%llu write_errors=%llu\n", (unsigned long long)s.written,
@@ -60,6 +87,7 @@ class TraceChain : public AnalysisChain {
   std::unique_ptr<JsonlWriter> jsonl_;
   std::unique_ptr<TerminalTable> table_;
   std::unique_ptr<SpanStore> store_;
+  std::unique_ptr<otlp::OtlpHttpExporter> otlp_;
   std::unique_ptr<LlmPipeline> pipeline_;  // last: destroyed first, before the sinks it feeds
 };
 

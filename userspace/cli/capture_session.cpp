@@ -1,5 +1,6 @@
 #include "cli/capture_session.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
@@ -24,6 +25,17 @@ uint64_t monotonic_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return uint64_t(ts.tv_sec) * 1'000'000'000ull + uint64_t(ts.tv_nsec);
+}
+
+bool can_use_bpf(std::string& error) {
+  int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ap_probe", 4, 4, 1, nullptr);
+  if (fd >= 0) {
+    close(fd);
+    return true;
+  }
+  error = std::string("cannot load BPF programs: ") + strerror(errno) +
+          " (run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)";
+  return false;
 }
 
 namespace {

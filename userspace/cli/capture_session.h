@@ -55,4 +55,8 @@ class CaptureSession {
 
 uint64_t monotonic_ns();
 
+// Cheap check that this process may use BPF at all, before outputs are opened: false with a
+// message naming the missing privilege.
+bool can_use_bpf(std::string& error);
+
 }  // namespace agentprof

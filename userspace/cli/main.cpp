@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   trace_cmd->add_flag("--no-lib-scan", trace.no_lib_scan,
                       "Attach only to libraries that running processes map");
   trace_cmd->add_option("--store", trace.store, "SQLite store for spans")->capture_default_str();
+  trace_cmd->add_option("--otlp", trace.otlp, "Also export spans to this OTLP/HTTP endpoint (OTEL_* honoured)");
   bool no_store = false;
   trace_cmd->add_flag("--no-store", no_store, "Do not write spans to the store");
 

@@ -81,6 +81,10 @@ int run_serve(const ServeFlags& flags) {
     fputs(describe_serve_config(config).c_str(), stdout);
     return 0;
   }
+  if (!can_use_bpf(error)) {
+    fprintf(stderr, "agentprof: %s\n", error.c_str());
+    return 2;
+  }
 
   FanoutSpanSink spans;
   MetricsRegistry registry;

@@ -26,6 +26,11 @@ CaptureOptions capture_options(const TraceOptions& o) {
 
 int run_trace(const TraceOptions& options) {
   install_signal_handlers();
+  std::string error;
+  if (!can_use_bpf(error)) {
+    fprintf(stderr, "agentprof: %s\n", error.c_str());
+    return 2;
+  }
 
   FILE* raw_out = nullptr;
   if (!options.raw_file.empty()) {
@@ -43,7 +48,6 @@ int run_trace(const TraceOptions& options) {
     raw = std::make_unique<RawStreamPrinter>(raw_out);
     fanout.add(raw.get());
   }
-  std::string error;
   std::unique_ptr<AnalysisChain> chain = make_analysis_chain(options, error);
   if (!chain) {
     fprintf(stderr, "agentprof: %s\n", error.c_str());

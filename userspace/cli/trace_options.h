@@ -26,6 +26,7 @@ struct TraceOptions {
   uint32_t ringbuf_mb = 64;         // --ringbuf-mb
   bool no_lib_scan = false;         // --no-lib-scan: only attach to libraries processes map
   std::string store = kDefaultStorePath;  // --store PATH; empty with --no-store
+  std::string otlp;                 // --otlp URL: export spans to an OTLP/HTTP collector
 };
 
 int run_trace(const TraceOptions& options);

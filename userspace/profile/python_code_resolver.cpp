@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "profile/python_line_table.h"
+
 namespace agentprof::profile {
 
 bool ProcessMemoryReader::read(pid_t pid, uint64_t address, void* out, size_t size) {
@@ -13,7 +15,16 @@ bool ProcessMemoryReader::read(pid_t pid, uint64_t address, void* out, size_t si
 }
 
 namespace {
-constexpr size_t kMaxNameBytes = 4096;  // longer names or paths are treated as corrupt
+constexpr size_t kMaxNameBytes = 4096;        // longer names or paths are treated as corrupt
+constexpr int64_t kMaxLineTableBytes = 1 << 16;  // larger tables are not read (lines fall back)
+}  // namespace
+
+uint32_t PythonCode::line_at(uint64_t instr) const {
+  if (!instr || !first_instr || line_table.empty()) return first_line;
+  // One instruction is one 2-byte code unit; before the first one (frame not started) is -1.
+  int64_t index = (int64_t(instr) - int64_t(first_instr)) / 2;
+  auto line = python_line_for(line_table, int32_t(first_line), index);
+  return line ? *line : first_line;
 }
 
 std::optional<std::string> PythonCodeResolver::read_str(pid_t pid, const PythonOffsets& o,
@@ -90,15 +101,30 @@ std::optional<PythonCode> PythonCodeResolver::resolve(pid_t pid, const PythonOff
     stats_.failures++;
     return std::nullopt;
   }
-  PythonCode code{std::move(*name), std::move(*file), first_line > 0 ? uint32_t(first_line) : 0};
+  PythonCode code{std::move(*name), std::move(*file), first_line > 0 ? uint32_t(first_line) : 0, {}, 0};
+  if (o.code_linetable >= 0 && o.code_code_adaptive >= 0) {
+    uint64_t table = 0;
+    int64_t size = 0;
+    if (memory_.read(pid, code_addr + uint64_t(o.code_linetable), &table, 8) && table &&
+        memory_.read(pid, table + uint64_t(o.bytes_size), &size, 8) && size > 0 && size <= kMaxLineTableBytes) {
+      code.line_table.resize(size_t(size));
+      if (memory_.read(pid, table + uint64_t(o.bytes_data), code.line_table.data(), size_t(size)))
+        code.first_instr = code_addr + uint64_t(o.code_code_adaptive);
+      else
+        code.line_table.clear();
+    }
+  }
   stats_.resolved++;
   // Bounded: dropping everything is crude but keeps memory flat; entries are re-read on demand.
-  if (cached_ >= max_cached_) {
+  constexpr size_t kMaxCachedBytes = 64u << 20;
+  if (cached_ >= max_cached_ || cached_bytes_ + code.line_table.size() > kMaxCachedBytes) {
     cache_.clear();
     cached_ = 0;
+    cached_bytes_ = 0;
   }
   cache_[pid].emplace(code_addr, code);
   cached_++;
+  cached_bytes_ += code.line_table.size();
   return code;
 }
 
@@ -106,6 +132,7 @@ void PythonCodeResolver::forget_process(pid_t pid) {
   auto it = cache_.find(pid);
   if (it == cache_.end()) return;
   cached_ -= it->second.size();
+  for (const auto& [addr, code] : it->second) cached_bytes_ -= code.line_table.size();
   cache_.erase(it);
 }
 

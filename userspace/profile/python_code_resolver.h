@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "profile/python_offsets.h"
 
@@ -18,6 +19,11 @@ struct PythonCode {
   std::string name;
   std::string file;
   uint32_t first_line = 0;
+  std::vector<uint8_t> line_table;  // co_linetable bytes; empty when unreadable
+  uint64_t first_instr = 0;         // address of the first instruction (0: unknown)
+  // Source line of the instruction at `instr` (a frame's last instruction); the first line when
+  // the instruction or the table does not give one.
+  uint32_t line_at(uint64_t instr) const;
 };
 
 // Reads bytes from another process. Replaceable in tests.
@@ -55,6 +61,7 @@ class PythonCodeResolver {
   size_t max_cached_;
   std::unordered_map<pid_t, std::unordered_map<uint64_t, PythonCode>> cache_;
   size_t cached_ = 0;
+  size_t cached_bytes_ = 0;  // line tables held by the cache
   PythonResolverStats stats_;
 };
 

@@ -7,9 +7,10 @@ namespace {
 // CPython 3.11 (x86_64). Verified with offsetof() against Debian's python3.11-dev 3.11.7 headers
 // (Include/internal/pycore_runtime.h, pycore_frame.h, cpython/code.h, cpython/unicodeobject.h):
 //   _PyRuntimeState.gilstate.tstate_current 576, PyThreadState.cframe 56, .native_thread_id 160,
-//   _PyCFrame.current_frame 8, _PyInterpreterFrame.f_code 32, .previous 48, .is_entry 68,
-//   PyCodeObject.co_firstlineno 72, .co_filename 112, .co_name 120, .co_qualname 128,
-//   sizeof(PyASCIIObject) 48, sizeof(PyCompactUnicodeObject) 72.
+//   _PyCFrame.current_frame 8, _PyInterpreterFrame.f_code 32, .previous 48, .prev_instr 56,
+//   .is_entry 68, PyCodeObject.co_firstlineno 72, .co_filename 112, .co_name 120, .co_qualname 128,
+//   .co_linetable 136, .co_code_adaptive 184, sizeof(PyASCIIObject) 48,
+//   sizeof(PyCompactUnicodeObject) 72, PyBytesObject.ob_size 16, .ob_sval 32.
 PythonOffsets python_3_11() {
   PythonOffsets o;
   o.version = {3, 11};
@@ -20,6 +21,9 @@ PythonOffsets python_3_11() {
   o.frame_code = 32;
   o.frame_previous = 48;
   o.frame_is_entry = 68;
+  o.frame_prev_instr = 56;
+  o.code_linetable = 136;
+  o.code_code_adaptive = 184;
   o.code_firstlineno = 72;
   o.code_filename = 112;
   o.code_name = 120;

@@ -25,12 +25,17 @@ struct PythonOffsets {
   int32_t frame_is_entry = -1;          // 3.11 only
   int32_t frame_owner = -1;
   int32_t owner_cstack = -1;            // FRAME_OWNED_BY_CSTACK value (3.12+)
+  int32_t frame_prev_instr = -1;        // last instruction run (3.11/3.12): gives the current line
   // Code objects.
   int32_t object_type = 8;              // PyObject.ob_type
   int32_t code_filename = -1;
   int32_t code_name = -1;
   int32_t code_qualname = -1;
   int32_t code_firstlineno = -1;
+  int32_t code_linetable = -1;          // bytes: the location table (3.11+ format)
+  int32_t code_code_adaptive = -1;      // first instruction (code units of 2 bytes)
+  int32_t bytes_size = 16;              // PyBytesObject.ob_size
+  int32_t bytes_data = 32;              // PyBytesObject.ob_sval
   // str objects: compact ASCII data follows PyASCIIObject; non-ASCII compact data follows
   // PyCompactUnicodeObject. state holds the ascii / compact / kind bits.
   int32_t unicode_length = 16;

@@ -106,11 +106,7 @@ bool Sampler::start(const SamplerOptions& options) {
   // processes found later (children, --comm matches) are registered when first sampled.
   if (options.python_frames)
     for (uint32_t pid : options_.scope.pids) discover_python(pid);
-  profile_ = Profile{};
-  profile_.frequency_hz = options.frequency_hz;
-  profile_.sample_period_ns = 1'000'000'000ull / options.frequency_hz;
-  profile_.start_unix_ns = clock_ns(CLOCK_REALTIME);
-  start_monotonic_ns_ = clock_ns(CLOCK_MONOTONIC);
+  reset_window();
   if (!bpf_.start(options.frequency_hz)) {
     error_ = bpf_.error();
     return false;
@@ -139,6 +135,7 @@ void Sampler::discover_python(uint32_t pid) {
   p.frame_is_entry = offsets->frame_is_entry;
   p.frame_owner = offsets->frame_owner;
   p.owner_cstack = offsets->owner_cstack;
+  p.frame_prev_instr = offsets->frame_prev_instr;
   if (!bpf_.set_python_process(pid, p)) {
     python_skipped_[pid] = "py_procs map full";
     return;
@@ -191,7 +188,14 @@ void Sampler::add_sample(const RawSample& raw, std::unordered_map<int32_t, std::
   if (k.py_stack) {
     ap_py_stack py{};
     auto target = python_.find(pid);
-    if (target != python_.end() && bpf_.python_stack(k.py_stack, py)) {
+    if (target == python_.end() || !bpf_.python_stack(k.py_stack, py)) {
+      // Removed by the previous drain after this sample referenced it: say so, never drop silently.
+      stats_.python_stacks_missing += raw.count;
+      PythonFrame lost;
+      lost.frame = marker_frame("[python frames lost]");
+      lost.entry = true;
+      python.push_back(std::move(lost));
+    } else {
       uint32_t depth = py.depth > AP_PY_MAX_FRAMES ? AP_PY_MAX_FRAMES : py.depth;
       for (uint32_t i = 0; i < depth; i++) {
         PythonFrame pf;
@@ -203,7 +207,7 @@ void Sampler::add_sample(const RawSample& raw, std::unordered_map<int32_t, std::
         if (code) {
           pf.frame.function = code->name;
           pf.frame.file = code->file;
-          pf.frame.line = code->first_line;
+          pf.frame.line = code->line_at(py.instr[i]);
           pf.frame.module = code->file;
         } else {
           pf.frame.function = "[python: unreadable code object]";
@@ -221,8 +225,10 @@ void Sampler::add_sample(const RawSample& raw, std::unordered_map<int32_t, std::
   }
 
   std::vector<Frame> stack = merge_stacks(kernel ? *kernel : kNone, user ? *user : kNone, python);
-  bool user_lost = k.user_stack_id < 0 && k.kernel_stack_id < 0;
-  if (stack.empty() || user_lost) stack.insert(stack.begin(), marker_frame("[stack not recorded]"));
+  // A user stack the kernel could not record, or one gone when read: the sample is kept (its CPU time
+  // is real) under a marker at the root, and counted in lost_samples.
+  bool user_missing = k.user_stack_id < 0 ? (k.kernel_stack_id < 0) : (user == nullptr);
+  if (stack.empty() || user_missing) stack.insert(stack.begin(), marker_frame("[stack not recorded]"));
 
   std::string key = std::to_string(pid) + '\x1d';
   for (const Frame& f : stack) append_key(key, f);
@@ -261,15 +267,37 @@ void Sampler::collect() {
   stats_.kernel = bpf_.read_stats();
 }
 
+void Sampler::reset_window() {
+  profile_ = Profile{};
+  profile_.frequency_hz = options_.frequency_hz;
+  profile_.sample_period_ns = 1'000'000'000ull / options_.frequency_hz;
+  profile_.start_unix_ns = clock_ns(CLOCK_REALTIME);
+  start_monotonic_ns_ = clock_ns(CLOCK_MONOTONIC);
+  sample_index_.clear();
+}
+
+void Sampler::close_window() {
+  collect();
+  profile_.duration_ns = clock_ns(CLOCK_MONOTONIC) - start_monotonic_ns_;
+  const auto& c = stats_.kernel.counters;
+  uint64_t lost = c[AP_PROF_COUNTS_FULL] + c[AP_PROF_LOST_USER_STACK] + stats_.stacks_missing;
+  profile_.lost_samples = lost - lost_before_window_;
+  lost_before_window_ = lost;
+}
+
+Profile Sampler::take_window() {
+  close_window();
+  Profile window = std::move(profile_);
+  reset_window();
+  return window;
+}
+
 Profile Sampler::finish() {
   if (running_) {
     bpf_.stop();
     running_ = false;
   }
-  collect();
-  profile_.duration_ns = clock_ns(CLOCK_MONOTONIC) - start_monotonic_ns_;
-  const auto& c = stats_.kernel.counters;
-  profile_.lost_samples = c[AP_PROF_COUNTS_FULL] + c[AP_PROF_LOST_USER_STACK] + stats_.stacks_missing;
+  close_window();
   for (const auto& [pid, target] : python_) {
     bpf_.forget_python_process(pid);
     python_resolver_.forget_process(pid_t(pid));
@@ -282,6 +310,11 @@ std::string Sampler::python_notes() const {
   for (const auto& [pid, target] : python_)
     out += "pid " + std::to_string(pid) + ": CPython " + std::to_string(target.process.version.major) + "." +
            std::to_string(target.process.version.minor) + " frames walked (" + target.process.binary + ")\n";
+  // Interpreters found but not walked (unsupported version, no symbols): say why, so a flame graph
+  // without Python frames is never mistaken for a process without Python code.
+  for (const auto& [pid, why] : python_skipped_)
+    if (why.find("CPython") != std::string::npos || why.find("_PyRuntime") != std::string::npos)
+      out += "pid " + std::to_string(pid) + ": Python frames not walked: " + why + "\n";
   return out;
 }
 

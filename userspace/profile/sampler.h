@@ -34,6 +34,7 @@ struct SamplerStats {
   uint64_t python_processes = 0;     // processes whose Python frames are walked
   uint64_t python_unresolved = 0;    // Python frames whose code object could not be read
   uint64_t stacks_missing = 0;       // a sample's stack id was gone when read
+  uint64_t python_stacks_missing = 0; // a sample's Python frames were gone when read
   ProfileBpfStats kernel;
 };
 
@@ -46,6 +47,10 @@ class Sampler {
   void collect();
   // Stops sampling, collects what is left, returns the profile.
   Profile finish();
+  // Continuous mode (`serve`, kContinuousFrequencyHz): the profile of the window since start() or the
+  // previous call, leaving sampling running and starting a new window.
+  Profile take_window();
+  // LLM activity: `calls` requests of `pid` in flight (0 = none); samples are tagged at sample time.
   void set_llm_in_flight(uint32_t pid, uint32_t calls) { bpf_.set_llm_in_flight(pid, calls); }
 
   const std::string& error() const { return error_; }
@@ -61,6 +66,8 @@ class Sampler {
     PythonOffsets offsets;
   };
   void discover_python(uint32_t pid);
+  void reset_window();
+  void close_window();
   const std::string& comm_of(uint32_t pid);
   void add_sample(const RawSample& raw, std::unordered_map<int32_t, std::vector<Frame>>& user_cache,
                   std::unordered_map<int32_t, std::vector<Frame>>& kernel_cache);
@@ -80,6 +87,7 @@ class Sampler {
   SamplerStats stats_;
   bool running_ = false;
   uint64_t start_monotonic_ns_ = 0;
+  uint64_t lost_before_window_ = 0;  // lost-sample total when the current window started
   std::string error_;
 };
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -263,14 +264,32 @@ Fixture build(const Spec& s) {
   return fx;
 }
 
-std::string write_temp(const std::vector<uint8_t>& image, const std::string& name) {
-  static std::string dir = [] {
+namespace {
+
+// One scratch directory per process, removed at exit.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
     char tmpl[] = "/tmp/bssl-fixtures-XXXXXX";
     const char* d = mkdtemp(tmpl);
     if (!d) throw std::runtime_error("mkdtemp failed");
-    return std::string(d);
-  }();
-  std::string path = dir + "/" + name;
+    path = d;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
+std::string temp_dir() {
+  static ScratchDir dir;
+  return dir.path;
+}
+
+std::string write_temp(const std::vector<uint8_t>& image, const std::string& name) {
+  std::string path = temp_dir() + "/" + name;
   std::string tmp = path + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);

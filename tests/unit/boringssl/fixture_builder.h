@@ -64,6 +64,7 @@ struct Fixture {
 };
 
 Fixture build(const Spec& spec);
-std::string write_temp(const std::vector<uint8_t>& image, const std::string& name);  // path in a temp dir
+std::string temp_dir();  // per-process scratch directory, removed at exit
+std::string write_temp(const std::vector<uint8_t>& image, const std::string& name);  // path in temp_dir()
 
 }  // namespace bssl_fixture

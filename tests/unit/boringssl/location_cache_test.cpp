@@ -1,5 +1,6 @@
 // The result cache: a second analysis of the same binary is served from disk, corrupt or stale
 // entries are ignored, and results that depend on I/O failures are never stored.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -18,7 +19,7 @@ using bssl_fixture::Spec;
 namespace {
 
 std::string fresh_dir(const std::string& name) {
-  std::string dir = "/tmp/bssl-cache-test-" + std::to_string(::getpid()) + "-" + name;
+  std::string dir = bssl_fixture::temp_dir() + "/cache-" + name;
   std::filesystem::remove_all(dir);
   return dir + "/nested";  // the cache creates missing parents
 }
@@ -100,6 +101,18 @@ TEST_CASE("a well-formed entry naming non-function addresses is not trusted", "[
   BoringSslLocation again = locate_boringssl_cached(bin, dir);
   CHECK_FALSE(again.from_cache);
   CHECK(again.ssl_write_vaddr == fx.ssl_write);
+}
+
+TEST_CASE("an entry writable by others is not trusted", "[boringssl]") {
+  Fixture fx = bssl_fixture::build(Spec{});
+  std::string bin = bssl_fixture::write_temp(fx.image, "world_writable");
+  std::string dir = fresh_dir("perm");
+  REQUIRE(locate_boringssl_cached(bin, dir).found);
+  const std::string entry = LocationCache(dir).entry_path(locate_boringssl(bin).build_id);
+  REQUIRE(::chmod(entry.c_str(), 0666) == 0);
+  CHECK_FALSE(locate_boringssl_cached(bin, dir).from_cache);
+  REQUIRE(::chmod(entry.c_str(), 0644) == 0);
+  CHECK(locate_boringssl_cached(bin, dir).from_cache);
 }
 
 TEST_CASE("cache entries round-trip and reject inconsistent content", "[boringssl]") {

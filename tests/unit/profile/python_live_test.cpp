@@ -54,12 +54,15 @@ TEST_CASE("live CPython 3.11: frame chain read with the table's offsets names th
   PythonCodeResolver resolver(mem);
   auto resolved = resolver.resolve(child, o, proc->code_type_addr, code);
   auto module = resolver.resolve(child, o, proc->code_type_addr, module_code);
+  uint64_t instr = 0;
+  REQUIRE(mem.read(child, frame + uint64_t(o.frame_prev_instr), &instr, 8));
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   REQUIRE(resolved);
   CHECK(resolved->name == "spin_in_python");
   CHECK(resolved->file == "<string>");
   CHECK(resolved->first_line == 1);
+  CHECK(resolved->line_at(instr) == 2);  // inside the `while True: pass` line
   REQUIRE(module);
   CHECK(module->name == "<module>");
   CHECK(inner_entry == 0);

@@ -1,0 +1,3 @@
+module agentprof.test/goclient
+
+go 1.19

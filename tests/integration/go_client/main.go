@@ -1,0 +1,79 @@
+// A tiny HTTPS LLM client for agentprof's Go crypto/tls test: standard library only, HTTP/1.1
+// (agentprof decodes HTTP/1.1), one call per -api given, response body read to the end.
+package main
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+)
+
+func body(api string, stream bool) (string, string) {
+	switch api {
+	case "openai-chat":
+		b := fmt.Sprintf(`{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hi from Go"}],"stream":%t`, stream)
+		if stream {
+			b += `,"stream_options":{"include_usage":true}`
+		}
+		return "/v1/chat/completions", b + "}"
+	case "anthropic":
+		return "/v1/messages", fmt.Sprintf(`{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[{"role":"user","content":"Say hi from Go"}],"stream":%t}`, stream)
+	}
+	fmt.Fprintln(os.Stderr, "unknown api", api)
+	os.Exit(2)
+	return "", ""
+}
+
+func main() {
+	base := flag.String("base-url", "", "server base URL")
+	cafile := flag.String("cafile", "", "CA certificate (PEM)")
+	apis := flag.String("api", "openai-chat", "comma-separated: openai-chat, anthropic")
+	stream := flag.Bool("stream", false, "ask for a streamed response")
+	flag.Parse()
+
+	pool := x509.NewCertPool()
+	if *cafile != "" {
+		pem, err := os.ReadFile(*cafile)
+		if err != nil || !pool.AppendCertsFromPEM(pem) {
+			fmt.Fprintln(os.Stderr, "bad CA file", err)
+			os.Exit(2)
+		}
+	}
+	transport := &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool},
+		// An empty map disables HTTP/2: this client speaks HTTP/1.1 only.
+		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{},
+		// Plain bodies: the test checks the decoded tokens, not compression.
+		DisableCompression: true,
+	}
+	client := &http.Client{Transport: transport}
+	for _, api := range strings.Split(*apis, ",") {
+		path, b := body(api, *stream)
+		req, _ := http.NewRequest("POST", *base+path, bytes.NewBufferString(b))
+		req.Header.Set("Content-Type", "application/json")
+		if api == "anthropic" {
+			req.Header.Set("x-api-key", "sk-test-SECRET-go")
+			req.Header.Set("anthropic-version", "2023-06-01")
+		} else {
+			req.Header.Set("Authorization", "Bearer sk-test-SECRET-go")
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "request failed:", err)
+			os.Exit(1)
+		}
+		data, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			fmt.Fprintln(os.Stderr, "bad response:", resp.StatusCode, err)
+			os.Exit(1)
+		}
+		fmt.Printf("%s %d %d bytes\n", api, resp.StatusCode, len(data))
+	}
+}

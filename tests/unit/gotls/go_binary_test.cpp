@@ -1,0 +1,192 @@
+// locate_go_tls on real Go executables built here from tests/integration/go_client (stripped with
+// -s -w and not), checked against `go tool nm` of the unstripped build; a Go program without
+// crypto/tls and non-Go files are refused with a reason.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "attach/go/go_tls_locator.h"
+
+using agentprof::gotls::GoFunctionProbes;
+using agentprof::gotls::GoTlsLocation;
+using agentprof::gotls::locate_go_tls;
+
+namespace {
+
+bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci && (std::string(ci) == "true" || std::string(ci) == "1");
+}
+
+std::string run(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+// Builds the Go programs once per test run into a temporary directory (its own GOCACHE/GOPATH).
+struct GoBuilds {
+  bool have_go = false;
+  std::string dir, stripped, full, no_tls;
+  GoBuilds() {
+    have_go = std::system("command -v go >/dev/null 2>&1") == 0;
+    if (!have_go) return;
+    char tmpl[] = "/tmp/agentprof-gotls-XXXXXX";
+    if (!mkdtemp(tmpl)) return;
+    dir = tmpl;
+    std::string env = "cd " AGENTPROF_GO_CLIENT_DIR " && env GOCACHE=" + dir + "/cache GOPATH=" + dir +
+                      "/gopath GOFLAGS=-mod=mod GO111MODULE=on CGO_ENABLED=0 ";
+    stripped = dir + "/client_stripped";
+    full = dir + "/client_full";
+    std::system((env + "go build -ldflags='-s -w' -o " + stripped + " . >&2").c_str());
+    std::system((env + "go build -o " + full + " . >&2").c_str());
+    std::string hello = dir + "/hello";
+    std::system(("mkdir -p " + hello).c_str());
+    std::ofstream(hello + "/go.mod") << "module hello\n\ngo 1.17\n";
+    std::ofstream(hello + "/main.go") << "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.WriteString(\"hi\\n\") }\n";
+    no_tls = dir + "/hello_bin";
+    std::system(("cd " + hello + " && env GOCACHE=" + dir + "/cache GOPATH=" + dir +
+                 "/gopath GOFLAGS=-mod=mod CGO_ENABLED=0 go build -ldflags='-s -w' -o " + no_tls + " . >&2")
+                    .c_str());
+  }
+  ~GoBuilds() {
+    if (!dir.empty()) std::system(("chmod -R u+w " + dir + " 2>/dev/null; rm -rf " + dir).c_str());
+  }
+};
+
+GoBuilds& builds() {
+  static GoBuilds b;
+  return b;
+}
+
+bool require_go() {
+  if (builds().have_go) return true;
+  if (in_ci()) FAIL("`go` (Debian golang-go) is missing and CI=true");
+  WARN("skipped: `go` not installed (apt-get install golang-go)");
+  return false;
+}
+
+// Function addresses by name from the symbol table of the unstripped build.
+std::map<std::string, uint64_t> nm_addresses(const std::string& binary) {
+  std::map<std::string, uint64_t> out;
+  std::string text = run("go tool nm " + binary);
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t eol = text.find('\n', at);
+    if (eol == std::string::npos) eol = text.size();
+    std::string line = text.substr(at, eol - at);
+    at = eol + 1;
+    unsigned long long addr = 0;
+    char type = 0;
+    char name[512];
+    if (std::sscanf(line.c_str(), " %llx %c %511s", &addr, &type, name) == 3) out[name] = addr;
+  }
+  return out;
+}
+
+uint8_t byte_at(const std::string& path, uint64_t offset) {
+  std::ifstream f(path, std::ios::binary);
+  f.seekg(std::streamoff(offset));
+  char c = 0;
+  f.read(&c, 1);
+  return uint8_t(c);
+}
+
+void check_function(const std::string& path, const GoFunctionProbes& f) {
+  INFO(f.name);
+  REQUIRE_FALSE(f.rets.empty());
+  for (uint64_t r : f.rets) {
+    CHECK(r > f.entry);
+    CHECK(r - f.entry < 0x10000);
+    CHECK(byte_at(path, r) == 0xc3);  // near RET
+  }
+  // The register-ABI prologue compares the stack pointer (or a lowered copy, for big frames) with
+  // g.stackguard0 at [r14+0x10]: cmp rsp|r12, [r14+0x10] = 49|4d 3b 66 10, within the first bytes.
+  bool stack_check = false;
+  for (uint64_t i = 0; i < 12 && !stack_check; i++) {
+    uint8_t rex = byte_at(path, f.entry + i);
+    stack_check = (rex == 0x49 || rex == 0x4d) && byte_at(path, f.entry + i + 1) == 0x3b &&
+                  byte_at(path, f.entry + i + 2) == 0x66 && byte_at(path, f.entry + i + 3) == 0x10;
+  }
+  CHECK(stack_check);
+}
+
+}  // namespace
+
+TEST_CASE("locate_go_tls: stripped and unstripped Go client", "[gotls][go]") {
+  if (!require_go()) return;
+  const GoBuilds& b = builds();
+  auto symbols = nm_addresses(b.full);
+  REQUIRE(symbols.count("crypto/tls.(*Conn).Write"));
+  REQUIRE(symbols.count("crypto/tls.(*Conn).Read"));
+
+  GoTlsLocation full = locate_go_tls(b.full);
+  REQUIRE(full.found);
+  CHECK(full.write.entry_vaddr == symbols["crypto/tls.(*Conn).Write"]);
+  CHECK(full.read.entry_vaddr == symbols["crypto/tls.(*Conn).Read"]);
+  REQUIRE(full.has_close);
+  CHECK(full.close.entry_vaddr == symbols["crypto/tls.(*Conn).Close"]);
+  CHECK(full.go_version.rfind("go1.", 0) == 0);
+  CHECK(full.go_version == run("go env GOVERSION").substr(0, full.go_version.size()));
+
+  GoTlsLocation stripped = locate_go_tls(b.stripped);
+  INFO(stripped.reason);
+  REQUIRE(stripped.found);
+  // -s -w removes symbols and DWARF, not code: the same functions at the same places.
+  CHECK(stripped.write.entry_vaddr == full.write.entry_vaddr);
+  CHECK(stripped.read.entry_vaddr == full.read.entry_vaddr);
+  CHECK(stripped.write.rets == full.write.rets);
+  CHECK(stripped.read.rets == full.read.rets);
+  CHECK(stripped.go_version == full.go_version);
+  check_function(b.stripped, stripped.write);
+  check_function(b.stripped, stripped.read);
+}
+
+TEST_CASE("locate_go_tls: refusals say why", "[gotls][go]") {
+  GoTlsLocation not_go = locate_go_tls("/bin/sh");
+  CHECK_FALSE(not_go.found);
+  CHECK(not_go.reason.find("gopclntab") != std::string::npos);
+
+  char path[] = "/tmp/agentprof-gotls-notelf-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, "not an elf file at all, just text\n", 34) == 34);
+  close(fd);
+  GoTlsLocation not_elf = locate_go_tls(path);
+  unlink(path);
+  CHECK_FALSE(not_elf.found);
+  CHECK_FALSE(not_elf.reason.empty());
+
+  GoTlsLocation missing = locate_go_tls("/nonexistent/agentprof/go-binary");
+  CHECK_FALSE(missing.found);
+  CHECK_FALSE(missing.reason.empty());
+
+  if (!require_go()) return;
+  GoTlsLocation hello = locate_go_tls(builds().no_tls);
+  CHECK_FALSE(hello.found);
+  CHECK(hello.reason.find("not in the function table") != std::string::npos);
+  CHECK(agentprof::gotls::is_go_binary(builds().no_tls));
+  CHECK_FALSE(agentprof::gotls::is_go_binary("/bin/sh"));
+}
+
+TEST_CASE("locate_go_tls: a truncated Go binary is refused, not probed", "[gotls][go]") {
+  if (!require_go()) return;
+  std::string cut = builds().dir + "/truncated";
+  std::ifstream in(builds().stripped, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(cut, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size() / 2));
+  GoTlsLocation loc = locate_go_tls(cut);
+  CHECK_FALSE(loc.found);
+  CHECK_FALSE(loc.reason.empty());
+}

@@ -1,0 +1,35 @@
+// Finds where to probe Go's crypto/tls in an x86-64 Go executable (Go >= 1.17, register ABI),
+// from .gopclntab so binaries stripped with -ldflags='-s -w' work. Returns are observed by uprobes
+// on every RET instruction (uretprobes rewrite the return address, which breaks Go's stack copying).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace agentprof::gotls {
+
+struct GoFunctionProbes {
+  std::string name;
+  uint64_t entry_vaddr = 0;
+  uint64_t entry = 0;             // file offset of the first instruction (uprobe offset)
+  std::vector<uint64_t> rets;     // file offsets of every RET inside the function
+};
+
+struct GoTlsLocation {
+  bool found = false;
+  std::string reason;      // why not found, or a short note of what was found
+  std::string go_version;  // "go1.19.8"; empty when the binary does not say
+  GoFunctionProbes write;  // crypto/tls.(*Conn).Write
+  GoFunctionProbes read;   // crypto/tls.(*Conn).Read
+  bool has_close = false;  // crypto/tls.(*Conn).Close (entry only): connection end
+  GoFunctionProbes close;
+};
+
+// Cheap test (section names only): does this ELF look like a Go program?
+bool is_go_binary(const std::string& path);
+
+// Full analysis. Exactly one answer per function or found == false with a reason: never a guess.
+GoTlsLocation locate_go_tls(const std::string& path);
+
+}  // namespace agentprof::gotls
