@@ -77,6 +77,7 @@ class ServeTest(unittest.TestCase):
         self.server = h.FakeServer(self.certs, extra=["--ttft-ms", "50"], log_path=self.server_log)
         self.receiver = OtlpReceiver()
         self.store = os.path.join(self.tmp, "spans.db")
+        self.jsonl = os.path.join(self.tmp, "spans.jsonl")
         self.prom_port = free_port()
 
     def tearDown(self):
@@ -92,7 +93,7 @@ class ServeTest(unittest.TestCase):
         log = open(os.path.join(self.tmp, "serve-%d.err" % time.time_ns()), "w+")
         proc = subprocess.Popen([h.AGENTPROF, "serve", "-c", config, "--pid", str(gate_pid), "--prometheus",
                                  "127.0.0.1:%d" % self.prom_port, "--store", self.store, "--otlp",
-                                 "http://127.0.0.1:%d" % self.receiver.port] + list(extra),
+                                 "http://127.0.0.1:%d" % self.receiver.port, "--jsonl", self.jsonl] + list(extra),
                                 stdout=subprocess.DEVNULL, stderr=log, env=env)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -195,6 +196,9 @@ class ServeTest(unittest.TestCase):
                                 capture_output=True, text=True)
         self.assertEqual(report.returncode, 0, report.stderr)
         self.assertIn(str(total_in), report.stdout)
+        from_jsonl = subprocess.run([h.AGENTPROF, "report", self.jsonl, "--by", "provider", "--format", "json"],
+                                    capture_output=True, text=True)
+        self.assertEqual(report.stdout, from_jsonl.stdout, "store and JSONL of the same run disagree")
         proc2, _ = self.start_serve(os.getpid())
         proc2.send_signal(signal.SIGTERM)
         self.assertEqual(proc2.wait(30), 0)

@@ -5,6 +5,7 @@
 #include "http/http_stage.h"
 #include "llm/llm_stage.h"
 #include "llm/pricing.h"
+#include "trace/container_attributes.h"
 #include "trace/span_builder.h"
 
 namespace agentprof {
@@ -18,7 +19,8 @@ std::unique_ptr<LlmPipeline> LlmPipeline::create(const LlmPipelineOptions& o, Sp
   p->prices_ = std::make_unique<PriceTable>();
   if (!p->prices_->load_defaults(error)) return nullptr;
   if (!o.prices_file.empty() && !p->prices_->merge_file(o.prices_file, error)) return nullptr;
-  p->builder_ = std::make_unique<SpanBuilder>(spans);
+  p->containers_ = std::make_unique<ContainerAttributes>(spans);
+  p->builder_ = std::make_unique<SpanBuilder>(*p->containers_);
   LlmStageOptions lo;
   lo.capture_content = o.capture_content;
   p->llm_ = std::make_unique<LlmStage>(*p->builder_, *p->prices_, lo);

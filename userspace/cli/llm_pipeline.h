@@ -15,6 +15,7 @@ class HttpStage;
 class LlmStage;
 class PriceTable;
 class SpanBuilder;
+class ContainerAttributes;
 struct HttpStats;
 struct LlmStageStats;
 
@@ -37,6 +38,7 @@ class LlmPipeline {
  private:
   LlmPipeline();
   std::unique_ptr<PriceTable> prices_;
+  std::unique_ptr<ContainerAttributes> containers_;
   std::unique_ptr<SpanBuilder> builder_;
   std::unique_ptr<LlmStage> llm_;
   std::unique_ptr<HttpStage> http_;
