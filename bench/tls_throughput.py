@@ -3,7 +3,7 @@
 seconds while agentprof captures it; reports the rate reached with and without agentprof, and whether
 every byte was captured (or exactly how many were counted lost).
 
-    sudo bench/tls_throughput.py [--build build] [--seconds 5] [--size 65536] [--ringbuf-mb 64]
+    sudo bench/tls_throughput.py [--build build] [--seconds 5] [--size 65536] [--ringbuf-mb 16]
 """
 import argparse
 import os
@@ -44,7 +44,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--size", type=int, default=65536)
-    ap.add_argument("--ringbuf-mb", type=int, default=64)
+    ap.add_argument("--ringbuf-mb", type=int, default=16)
     a = ap.parse_args()
     certs = tempfile.mkdtemp()
     subprocess.run(["bash", os.path.join(ROOT, "scripts", "make-test-cert.sh"), certs], check=True,

@@ -22,7 +22,7 @@ struct LoaderOptions {
   ScopeFilter scope;
   std::vector<uint16_t> capture_ports = {11434, 8000, 8080, 1234};
   bool capture_sockets = true;
-  uint32_t ringbuf_bytes = 64u << 20;
+  uint32_t ringbuf_bytes = 16u << 20;
 };
 
 // The programs a TLS library's functions are probed with.

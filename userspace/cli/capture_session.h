@@ -20,7 +20,7 @@ struct CaptureOptions {
   std::string cgroup;
   std::vector<uint16_t> ports = {11434, 8000, 8080, 1234};
   bool no_sockets = false;
-  uint32_t ringbuf_mb = 64;
+  uint32_t ringbuf_mb = 16;
   bool no_lib_scan = false;
 };
 

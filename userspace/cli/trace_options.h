@@ -23,7 +23,7 @@ struct TraceOptions {
   bool quiet = false;               // --quiet: no live table
   std::vector<uint16_t> ports = {11434, 8000, 8080, 1234};  // --port (plaintext capture)
   bool no_sockets = false;          // --no-sockets
-  uint32_t ringbuf_mb = 64;         // --ringbuf-mb
+  uint32_t ringbuf_mb = 16;         // --ringbuf-mb
   bool no_lib_scan = false;         // --no-lib-scan: only attach to libraries processes map
   std::string store = kDefaultStorePath;  // --store PATH; empty with --no-store
   std::string otlp;                 // --otlp URL: export spans to an OTLP/HTTP collector
