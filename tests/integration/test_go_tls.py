@@ -15,6 +15,10 @@ import harness as h
 GO_CLIENT_SRC = os.path.join(h.ROOT, "tests", "integration", "go_client")
 
 
+# Two families, each plain and streamed, in one process.
+CALLS = "openai-chat,anthropic,openai-chat:stream,anthropic:stream"
+
+
 def attrs(span):
     return span.get("attributes", {})
 
@@ -53,27 +57,48 @@ class GoTlsTest(unittest.TestCase):
         subprocess.run(["chmod", "-R", "u+w", cls.tmp])
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def go_client(self, apis, stream):
-        cmd = [self.client, "--base-url", self.server.base, "--cafile", self.certs["ca"], "--api", apis]
-        return " ".join(cmd + (["--stream"] if stream else []))
+    def client_args(self, *extra):
+        return [self.client, "--base-url", self.server.base, "--cafile", self.certs["ca"],
+                "--api", CALLS] + list(extra)
 
-    def run_traced(self, commands):
-        name = self.id().split(".")[-1]
-        jsonl = os.path.join(self.tmp, name + ".jsonl")
-        before = len(self.server.log())
-        gate = h.Gate(["/bin/sh", "-c", " && ".join(commands)])
-        try:
-            ap = h.Agentprof(["--pid", str(gate.pid), "--jsonl", jsonl])
-        except h.BpfUnavailable as e:
-            gate.proc.kill()
-            h.require_bpf(self, e)
-        gate.go()
-        rc, out, err = gate.wait(120)
+    def finish(self, ap, proc_result, jsonl, before):
+        rc, out, err = proc_result
         self.assertEqual(ap.stop(), 0, ap.stderr())
         self.assertEqual(rc, 0, "Go client failed: %s %s" % (out, err))
         with open(jsonl, "rb") as f:
             everything = b"\n".join([f.read(), ap.stdout(), ap.stderr().encode(), out])
         return h.parse_jsonl(jsonl), everything, self.server.log()[before:], ap.stderr()
+
+    def start_agentprof(self, pid, jsonl, victim):
+        try:
+            return h.Agentprof(["--pid", str(pid), "--jsonl", jsonl])
+        except h.BpfUnavailable as e:
+            victim.kill()
+            h.require_bpf(self, e)
+
+    def test_running_stripped_go_client_exact_tokens(self):
+        """The Go process is already running when agentprof starts: probed at the start-up scan."""
+        jsonl = os.path.join(self.tmp, "running.jsonl")
+        before = len(self.server.log())
+        proc = subprocess.Popen(self.client_args("--wait-stdin"), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        ap = self.start_agentprof(proc.pid, jsonl, proc)
+        self.assertIn("TLS probes", ap.stderr())
+        out, err = proc.communicate(b"go\n", timeout=120)
+        spans, everything, log, stderr = self.finish(ap, (proc.returncode, out, err), jsonl, before)
+        self.assert_exact(spans, log, everything, stderr)
+
+    def test_go_client_started_after_agentprof(self):
+        """Exec path: the Go binary starts after agentprof and is analysed and probed on exec. The
+        client waits a moment before its first call: attaching on exec is asynchronous, so a call made
+        in the first milliseconds of a new process can be missed (counted as missed_call_entry)."""
+        jsonl = os.path.join(self.tmp, "exec.jsonl")
+        before = len(self.server.log())
+        gate = h.Gate(self.client_args("--delay", "1500ms"))
+        ap = self.start_agentprof(gate.pid, jsonl, gate.proc)
+        gate.go()
+        spans, everything, log, stderr = self.finish(ap, gate.wait(120), jsonl, before)
+        self.assert_exact(spans, log, everything, stderr)
 
     def assert_exact(self, spans, log, everything, stderr):
         self.assertEqual(len(log), 4, log)
@@ -93,13 +118,7 @@ class GoTlsTest(unittest.TestCase):
         self.assertEqual(sorted(e["path"] for e in log),
                          ["/v1/chat/completions", "/v1/chat/completions", "/v1/messages", "/v1/messages"])
         self.assertNotIn(b"sk-test-SECRET", everything, "a secret reached an output")
-
-    def test_stripped_go_client_exact_tokens(self):
-        spans, everything, log, stderr = self.run_traced([
-            self.go_client("openai-chat,anthropic", stream=False),
-            self.go_client("openai-chat,anthropic", stream=True),
-        ])
-        self.assert_exact(spans, log, everything, stderr)
+        self.assertIn("missed_call_entry=0", stderr)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "attach/boringssl/boringssl_locator.h"
+#include "attach/go/go_tls_probes.h"
 #include "attach/elf_symbols.h"
 #include "attach/proc_files.h"
 
@@ -75,6 +76,11 @@ void TlsAttacher::consider_file(const std::string& path, const std::string& seen
   static const std::set<std::string> kWanted = {"SSL_write",    "SSL_read",  "SSL_write_ex",
                                                 "SSL_read_ex",  "SSL_free",  "SSL_shutdown"};
   ElfSymbolLookup syms = find_elf_functions(path, kWanted);
+  if (have_go_programs_ && syms.ok && !syms.offsets.count("SSL_write") && !syms.is_shared_object &&
+      gotls::is_go_binary(path)) {
+    attach_go_crypto_tls(path, shown, pid);
+    return;
+  }
   if (syms.ok && (!syms.offsets.count("SSL_write") || !syms.offsets.count("SSL_read")) &&
       !syms.is_shared_object && boringssl::may_embed_boringssl(path)) {
     attach_stripped_boringssl(path, shown, pid);
@@ -161,6 +167,30 @@ void TlsAttacher::attach_stripped_boringssl(const std::string& path, const std::
   snprintf(detail, sizeof(detail), " build %s, analysed in %.2f s%s", loc.build_id.c_str(), loc.analysis_seconds,
            loc.from_cache ? " (cached)" : "");
   target.kind += detail;
+  targets_.push_back(std::move(target));
+}
+
+void TlsAttacher::attach_go_crypto_tls(const std::string& path, const std::string& shown, uint32_t pid) {
+  gotls::GoTlsLocation loc = gotls::locate_go_tls(path);
+  TlsTarget target = make_target(path, shown, pid);
+  target.kind = "go crypto/tls (.gopclntab" + (loc.go_version.empty() ? std::string() : ", " + loc.go_version) + ")";
+  if (!loc.found) {
+    target.error = "Go binary not attached: " + loc.reason;
+    targets_.push_back(std::move(target));
+    return;
+  }
+  std::string error;
+  int n = gotls::attach_go_tls(path, loc, go_programs_, links_, error);
+  if (n == 0) {
+    attach_failures_++;
+    target.error = error;
+  } else {
+    target.probes = n;
+    probes_attached_ += n;
+    target.functions = {loc.write.name, loc.read.name};
+    if (loc.has_close) target.functions.push_back(loc.close.name);
+    if (!error.empty()) target.note = error;
+  }
   targets_.push_back(std::move(target));
 }
 

@@ -46,13 +46,21 @@ class TlsAttacher {
   const std::vector<TlsTarget>& targets() const { return targets_; }
   // Where results of the stripped-BoringSSL analysis are cached (by build id).
   void set_boringssl_cache_dir(std::string dir) { boringssl_cache_dir_ = std::move(dir); }
+  // Enables Go crypto/tls probing of Go executables (located from .gopclntab).
+  void set_go_tls_programs(GoTlsPrograms programs) {
+    go_programs_ = programs;
+    have_go_programs_ = true;
+  }
   int probes_attached() const { return probes_attached_; }
   int attach_failures() const { return attach_failures_; }
 
  private:
   void attach_stripped_boringssl(const std::string& path, const std::string& shown, uint32_t pid);
+  void attach_go_crypto_tls(const std::string& path, const std::string& shown, uint32_t pid);
 
   TlsPrograms programs_;
+  GoTlsPrograms go_programs_{};
+  bool have_go_programs_ = false;
   std::string boringssl_cache_dir_ = "/var/cache/agentprof/boringssl";
   std::set<std::pair<dev_t, ino_t>> examined_;
   std::vector<TlsTarget> targets_;

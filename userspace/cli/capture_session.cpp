@@ -120,6 +120,7 @@ bool CaptureSession::start(const CaptureOptions& o, StreamSink& sink, std::strin
   s.streams = std::make_unique<StreamTable>(sink);
   s.attacher = std::make_unique<TlsAttacher>(s.loader.tls_programs());
   TlsAttacher& attacher = *s.attacher;
+  attacher.set_go_tls_programs(s.loader.go_tls_programs());
   BpfLoader& loader = s.loader;
   RescanSchedule& rescans = s.rescans;
   s.router = std::make_unique<CaptureRouter>(*s.streams, CaptureRouter::Hooks{

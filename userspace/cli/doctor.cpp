@@ -103,6 +103,7 @@ int run_doctor(bool verbose) {
 
   printf("\nTLS libraries and executables\n");
   TlsAttacher attacher(loader.tls_programs());
+  attacher.set_go_tls_programs(loader.go_tls_programs());
   attacher.scan_library_dirs();
   std::map<std::string, std::vector<uint32_t>> users;  // seen_as path -> pids mapping it
   for (uint32_t pid : list_pids()) {
@@ -133,8 +134,8 @@ int run_doctor(bool verbose) {
   }
   printf("\n%d TLS probes would be attached on %zu files.\n", attacher.probes_attached(),
          attacher.targets().size());
-  printf("Executables with BoringSSL linked in and stripped (Bun, Claude Code) are analysed when they run.\n"
-         "Not seen by this version: Go crypto/tls.\n");
+  printf("Executables with BoringSSL linked in and stripped (Bun, Claude Code) and Go programs\n"
+         "(crypto/tls, located through .gopclntab) are analysed when they run.\n");
   printf("\n%s\n", failures ? "Some checks failed." : "All checks passed.");
   return failures ? 1 : 0;
 }

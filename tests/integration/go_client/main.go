@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 )
 
 func body(api string, stream bool) (string, string) {
@@ -33,8 +35,9 @@ func body(api string, stream bool) (string, string) {
 func main() {
 	base := flag.String("base-url", "", "server base URL")
 	cafile := flag.String("cafile", "", "CA certificate (PEM)")
-	apis := flag.String("api", "openai-chat", "comma-separated: openai-chat, anthropic")
-	stream := flag.Bool("stream", false, "ask for a streamed response")
+	apis := flag.String("api", "openai-chat", "comma-separated calls: openai-chat, anthropic; suffix :stream to stream")
+	waitStdin := flag.Bool("wait-stdin", false, "read one line from stdin before the first call")
+	delay := flag.Duration("delay", 0, "sleep this long before the first call")
 	flag.Parse()
 
 	pool := x509.NewCertPool()
@@ -53,8 +56,14 @@ func main() {
 		DisableCompression: true,
 	}
 	client := &http.Client{Transport: transport}
-	for _, api := range strings.Split(*apis, ",") {
-		path, b := body(api, *stream)
+	// Lets a tracer attach to this already-running process before any TLS traffic.
+	if *waitStdin {
+		bufio.NewReader(os.Stdin).ReadString('\n')
+	}
+	time.Sleep(*delay)
+	for _, call := range strings.Split(*apis, ",") {
+		api, mode, _ := strings.Cut(call, ":")
+		path, b := body(api, mode == "stream")
 		req, _ := http.NewRequest("POST", *base+path, bytes.NewBufferString(b))
 		req.Header.Set("Content-Type", "application/json")
 		if api == "anthropic" {
@@ -74,6 +83,6 @@ func main() {
 			fmt.Fprintln(os.Stderr, "bad response:", resp.StatusCode, err)
 			os.Exit(1)
 		}
-		fmt.Printf("%s %d %d bytes\n", api, resp.StatusCode, len(data))
+		fmt.Printf("%s %d %d bytes\n", call, resp.StatusCode, len(data))
 	}
 }

@@ -38,7 +38,7 @@ std::string run(const std::string& command) {
 // Builds the Go programs once per test run into a temporary directory (its own GOCACHE/GOPATH).
 struct GoBuilds {
   bool have_go = false;
-  std::string dir, stripped, full, no_tls;
+  std::string dir, stripped, full, pie_stripped, pie_full, no_tls;
   GoBuilds() {
     have_go = std::system("command -v go >/dev/null 2>&1") == 0;
     if (!have_go) return;
@@ -51,6 +51,10 @@ struct GoBuilds {
     full = dir + "/client_full";
     std::system((env + "go build -ldflags='-s -w' -o " + stripped + " . >&2").c_str());
     std::system((env + "go build -o " + full + " . >&2").c_str());
+    pie_stripped = dir + "/client_pie_stripped";
+    pie_full = dir + "/client_pie_full";
+    std::system((env + "go build -buildmode=pie -ldflags='-s -w' -o " + pie_stripped + " . >&2").c_str());
+    std::system((env + "go build -buildmode=pie -o " + pie_full + " . >&2").c_str());
     std::string hello = dir + "/hello";
     std::system(("mkdir -p " + hello).c_str());
     std::ofstream(hello + "/go.mod") << "module hello\n\ngo 1.17\n";
@@ -151,6 +155,39 @@ TEST_CASE("locate_go_tls: stripped and unstripped Go client", "[gotls][go]") {
   CHECK(stripped.go_version == full.go_version);
   check_function(b.stripped, stripped.write);
   check_function(b.stripped, stripped.read);
+}
+
+TEST_CASE("locate_go_tls: PIE build (.data.rel.ro.gopclntab, relocated text start)", "[gotls][go]") {
+  if (!require_go()) return;
+  const GoBuilds& b = builds();
+  auto symbols = nm_addresses(b.pie_full);
+  REQUIRE(symbols.count("crypto/tls.(*Conn).Write"));
+  GoTlsLocation pie = locate_go_tls(b.pie_stripped);
+  INFO(pie.reason);
+  REQUIRE(pie.found);
+  CHECK(pie.write.entry_vaddr == symbols["crypto/tls.(*Conn).Write"]);
+  CHECK(pie.read.entry_vaddr == symbols["crypto/tls.(*Conn).Read"]);
+  check_function(b.pie_stripped, pie.write);
+  check_function(b.pie_stripped, pie.read);
+}
+
+TEST_CASE("locate_go_tls: table found by its magic when the section is not named", "[gotls][go]") {
+  if (!require_go()) return;
+  // Rename .gopclntab to .rodata in the section-name table (same length, NUL-padded).
+  std::ifstream in(builds().stripped, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string from(".gopclntab\0", 11), to(".rodata\0\0\0\0", 11);
+  size_t at = bytes.rfind(from);
+  REQUIRE(at != std::string::npos);
+  bytes.replace(at, from.size(), to);
+  std::string renamed = builds().dir + "/renamed";
+  std::ofstream(renamed, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+  GoTlsLocation loc = locate_go_tls(renamed);
+  INFO(loc.reason);
+  REQUIRE(loc.found);
+  GoTlsLocation original = locate_go_tls(builds().stripped);
+  CHECK(loc.write.entry == original.write.entry);
+  CHECK(loc.read.rets == original.read.rets);
 }
 
 TEST_CASE("locate_go_tls: refusals say why", "[gotls][go]") {

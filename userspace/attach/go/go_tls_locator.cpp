@@ -51,13 +51,15 @@ bool parse_section(const ElfFile& elf, const ElfSection& s, uint64_t skip, Pclnt
   return true;
 }
 
-// .gopclntab by name; otherwise (some PIE/external links fold it into .data.rel.ro) by its magic at
+// .gopclntab by name; otherwise (external links may fold it into .data.rel.ro) by its magic at
 // an 8-aligned offset of a read-only data section, confirmed by finding runtime.main in it.
 bool find_pclntab(const ElfFile& elf, Pclntab& out, std::string& error) {
-  if (const ElfSection* s = elf.section(".gopclntab")) return parse_section(elf, *s, 0, out, error);
+  // PIE builds name it .data.rel.ro.gopclntab (it needs relocations there).
+  for (const char* name : {".gopclntab", ".data.rel.ro.gopclntab"})
+    if (const ElfSection* s = elf.section(name)) return parse_section(elf, *s, 0, out, error);
   for (const ElfSection& s : elf.sections()) {
     if (!(s.flags & SHF_ALLOC) || (s.flags & SHF_EXECINSTR) || s.type == SHT_NOBITS) continue;
-    if (s.name != ".data.rel.ro" && s.name != ".rodata") continue;
+    if (s.name.rfind(".data.rel.ro", 0) != 0 && s.name != ".rodata") continue;
     if (s.size > kMaxPclntabBytes) continue;
     std::vector<uint8_t> bytes;
     if (!elf.read(s.offset, s.size, bytes)) continue;
@@ -126,7 +128,8 @@ bool register_abi_release(const std::string& version) {
 bool is_go_binary(const std::string& path) {
   ElfFile elf;
   if (!elf.open(path)) return false;
-  return elf.section(".gopclntab") || elf.section(".go.buildinfo");
+  return elf.section(".gopclntab") || elf.section(".data.rel.ro.gopclntab") ||
+         elf.section(".go.buildinfo");
 }
 
 GoTlsLocation locate_go_tls(const std::string& path) {
