@@ -31,6 +31,21 @@ struct {
   __type(value, struct go_tls_call);
 } go_tls_calls SEC(".maps");
 
+/* Writes are emitted at entry: (*Conn).Write sends the whole buffer or fails the connection, and
+ * the goroutine may only reach its RET after the peer has answered and another goroutine has
+ * already read the response — emitting at RET would put a response ahead of its request. */
+static __always_inline int go_write_enter(struct pt_regs *ctx) {
+  if (!in_scope()) return 0;
+  __u64 len = ctx->cx;
+  if (len == 0) return 0;
+  stat_add(AP_STAT_TLS_CALLS, 1);
+  struct conn_key ck = {.tgid = current_tgid(), .source = AP_SRC_TLS, .id = ctx->ax};
+  struct conn_state *st = get_conn(&ck, true);
+  if (!st) return 0;
+  emit_data(&ck, st, AP_DIR_EGRESS, (const void *)ctx->bx, len);
+  return 0;
+}
+
 static __always_inline int go_enter(struct pt_regs *ctx, __u8 dir) {
   if (!in_scope()) return 0;
   struct go_call_key key = {.tgid = current_tgid(), .g = ctx->r14};
@@ -46,18 +61,18 @@ static __always_inline int go_enter(struct pt_regs *ctx, __u8 dir) {
 }
 
 SEC("uprobe")
-int go_tls_write_enter(struct pt_regs *ctx) { return go_enter(ctx, AP_DIR_EGRESS); }
+int go_tls_write_enter(struct pt_regs *ctx) { return go_write_enter(ctx); }
 
 SEC("uprobe")
 int go_tls_read_enter(struct pt_regs *ctx) { return go_enter(ctx, AP_DIR_INGRESS); }
 
-/* Attached at every RET of both functions: the saved call says which one returned. */
+/* Attached at every RET of Read (writes are emitted at entry). */
 SEC("uprobe")
 int go_tls_return(struct pt_regs *ctx) {
   struct go_call_key key = {.tgid = current_tgid(), .g = ctx->r14};
   struct go_tls_call *saved = bpf_map_lookup_elem(&go_tls_calls, &key);
   if (!saved) {
-    if (in_scope()) stat_add(AP_STAT_MISSING_ENTRY, 1);
+    if (in_scope()) stat_add(AP_STAT_MISSING_ENTRY, 1); /* a Read entered before attach */
     return 0;
   }
   struct go_tls_call c = *saved;

@@ -20,7 +20,7 @@ int attach_go_tls(const std::string& path, const GoTlsLocation& location, const 
   };
   std::vector<Probe> probes;
   probes.push_back({programs.write_enter, location.write.entry, "Write entry"});
-  for (uint64_t r : location.write.rets) probes.push_back({programs.ret, r, "Write return"});
+  // Writes are captured at entry (see bpf/go_tls.bpf.c): no probes on Write's RETs.
   probes.push_back({programs.read_enter, location.read.entry, "Read entry"});
   for (uint64_t r : location.read.rets) probes.push_back({programs.ret, r, "Read return"});
 
