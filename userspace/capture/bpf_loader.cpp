@@ -162,7 +162,14 @@ bool BpfLoader::load(const LoaderOptions& options) {
     error_ = "attaching syscall tracepoints: " + errno_text(err);
     return false;
   }
-  tracepoints_attached_ = 4 + 26;
+  // Derived from the objects, not hand-counted: every tracepoint program was attached above.
+  tracepoints_attached_ = 0;
+  for (bpf_object* obj : {s.proc->obj, s.sock->obj}) {
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, obj) {
+      if (bpf_program__type(prog) == BPF_PROG_TYPE_TRACEPOINT) tracepoints_attached_++;
+    }
+  }
   return true;
 }
 
