@@ -16,7 +16,7 @@ static volatile sig_atomic_t stop = 0;
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: bench_empty_probe BINARY FUNCTION...\n");
+    fprintf(stderr, "usage: bench_empty_probe BINARY FUNCTION|0xOFFSET...\n");
     return 2;
   }
   std::set<std::string> wanted(argv + 2, argv + argc);
@@ -28,11 +28,15 @@ int main(int argc, char** argv) {
   }
   std::vector<bpf_link*> links;
   for (const std::string& f : wanted) {
-    if (!syms.ok || !syms.offsets.count(f)) {
+    uint64_t off = 0;
+    if (f.starts_with("0x")) {
+      off = std::stoull(f, nullptr, 16);  // a file offset given directly (unexported functions)
+    } else if (!syms.ok || !syms.offsets.count(f)) {
       fprintf(stderr, "bench_empty_probe: %s not found in %s\n", f.c_str(), argv[1]);
       return 2;
+    } else {
+      off = syms.offsets[f];
     }
-    uint64_t off = syms.offsets[f];
     bpf_link* a = bpf_program__attach_uprobe(skel->progs.empty_enter, false, -1, argv[1], off);
     bpf_link* b = bpf_program__attach_uprobe(skel->progs.empty_exit, true, -1, argv[1], off);
     if (!a || !b) {

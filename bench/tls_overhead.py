@@ -106,9 +106,10 @@ def main():
         p, pid = start_client(workload)
         record("baseline", finish(p))
 
-        # Second floor: empty probes on the very functions agentprof probes. SSL_write/SSL_read
-        # begin with instructions the kernel must single-step out of line (e.g. `sub rsp`), which
-        # costs more than the emulated first instruction of the trivial function.
+        # Second floor: an empty pair on the exported SSL_write/SSL_read themselves. Debian's builds
+        # begin them with `sub rsp, N`, which the kernel single-steps out of line; agentprof places
+        # its probes on the wrappers' call into the implementation instead (emulated instructions),
+        # see userspace/attach/probe_placement.h.
         t = start_tracer([os.path.join(a.build, "bench", "bench_empty_probe"), system_libssl,
                           "SSL_write", "SSL_read"], "ready")
         p, pid = start_client(workload)

@@ -84,6 +84,7 @@ struct ssl_call {
   __u64 ssl;
   __u64 buf;
   __u64 out_len_ptr; /* SSL_*_ex: size_t* of bytes transferred */
+  __u64 call_sp;     /* probed at a call site: the stack pointer there, 0 otherwise */
   __u8 dir;
   __u8 is_ex;
   __u8 pad[6];

@@ -127,8 +127,15 @@ enum ap_stat {
   AP_STAT_CONN_MAP_FULL,         /* a connection could not be tracked */
   AP_STAT_TLS_CALLS,
   AP_STAT_SOCK_CALLS,
+  AP_STAT_TLS_UNMATCHED_RETURN,  /* a probed internal TLS function returned to a caller whose
+                                    call site agentprof does not probe (its bytes are not seen) */
   AP_STAT_COUNT
 };
+
+/* Attach cookie of ssl_callsite_enter (see bpf/tls.bpf.c): direction and where the bytes-done
+ * pointer is at the probed call instruction. */
+#define AP_CALLSITE_DIR_INGRESS 0x1 /* else egress */
+#define AP_CALLSITE_PTR_R8 0x2      /* else rcx */
 
 /* Scope filter flags (ap_config.filter). With none set, every process but agentprof is traced. */
 #define AP_FILTER_PID 0x1    /* only tgids in the traced_tgids map (and their descendants) */

@@ -4,6 +4,7 @@ parallel connections, the exec and scan attach paths and the plaintext socket pa
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -238,6 +239,52 @@ class CaptureTest(unittest.TestCase):
         conns = h.connections_of(streams, client.pid)
         self.assertEqual(len(conns), 1, ap.stderr())
         self.assert_echo_exchanges(next(iter(conns.values())), [b"dlopen-path-body-" * 10])
+
+    def test_process_in_its_own_mount_namespace_and_root(self):
+        """A container-style workload: its own mount and pid namespaces and a root directory holding
+        private copies of sh, curl and their libraries. The library paths it maps name files that
+        exist only under /proc/PID/root (the host's libssl at the same path is another file); the
+        container's root is scanned when its first process (sh) appears, so curl, started later,
+        finds its libssl already probed."""
+        root = os.path.join(self.tmp, "container-root")
+        shutil.rmtree(root, ignore_errors=True)
+        programs = [shutil.which(p) for p in ("sh", "sleep", "curl")]
+        files = programs + [self.certs["ca"]]
+        for prog in programs:
+            ldd = subprocess.run(["ldd", prog], capture_output=True, text=True, check=True).stdout
+            files += re.findall(r"(/\S+) \(0x", ldd)
+        for f in files:
+            dest = os.path.join(root, f.lstrip("/"))
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            shutil.copy2(os.path.realpath(f), dest)
+        os.makedirs(os.path.join(root, "proc"), exist_ok=True)
+        body = b'{"hello":"container"}'
+        raw = os.path.join(self.tmp, "raw-container.out")
+        script = 'sleep 1; exec %s -s --cacert %s --data-binary \'%s\' %s/echo' % (
+            programs[2], self.certs["ca"], body.decode(), self.server.base)
+        gate = h.Gate(["unshare", "--mount", "--pid", "--fork", "--root", root, "--mount-proc=/proc",
+                       programs[0], "-c", script])
+        try:
+            ap = h.Agentprof(["--pid", str(gate.pid), "--raw-file", raw, "--quiet"])
+        except h.BpfUnavailable as e:
+            gate.proc.kill()
+            h.require_bpf(self, e)
+        gate.go()
+        rc, out, err = gate.wait()
+        self.assertEqual(ap.stop(), 0, ap.stderr())
+        self.assertEqual(rc, 0, "client failed: %s %s" % (out, err))
+        streams, gaps, _, meta = h.parse_raw(raw)
+        pids = {key[0] for key in streams}
+        self.assertEqual(len(pids), 1, ap.stderr())
+        pid = pids.pop()  # curl's pid as the host sees it (unshare forked it)
+        self.assertNotEqual(pid, gate.pid)
+        conns = h.connections_of(streams, pid)
+        self.assertEqual(len(conns), 1, ap.stderr())
+        self.assert_echo_exchanges(next(iter(conns.values())), [body])
+        m = next(v for k, v in meta.items() if k[0] == pid)
+        self.assertEqual(m["comm"], "curl")
+        self.assertEqual(m["remote"], "127.0.0.1:%d" % self.server.port)
+        self.assertEqual(gaps, [])
 
     def test_ssl_objects_freed_and_reused(self):
         """Five sequential connections: freed SSL objects are often reallocated at the same address;

@@ -26,7 +26,8 @@ bool vaddr_to_offset(const std::vector<LoadSegment>& segs, uint64_t vaddr, uint6
 }
 
 void scan_symtab(Elf* elf, Elf_Scn* scn, const GElf_Shdr& shdr, const std::set<std::string>& wanted,
-                 const std::vector<LoadSegment>& segs, std::map<std::string, uint64_t>& found) {
+                 const std::vector<LoadSegment>& segs, std::map<std::string, uint64_t>& found,
+                 std::map<std::string, uint64_t>& sizes) {
   Elf_Data* data = elf_getdata(scn, nullptr);
   if (!data || shdr.sh_entsize == 0) return;
   size_t count = shdr.sh_size / shdr.sh_entsize;
@@ -40,7 +41,10 @@ void scan_symtab(Elf* elf, Elf_Scn* scn, const GElf_Shdr& shdr, const std::set<s
     std::string name(raw, strcspn(raw, "@"));
     if (!wanted.count(name) || found.count(name)) continue;
     uint64_t off;
-    if (vaddr_to_offset(segs, sym.st_value, &off)) found[name] = off;
+    if (vaddr_to_offset(segs, sym.st_value, &off)) {
+      found[name] = off;
+      sizes[name] = sym.st_size;
+    }
   }
 }
 
@@ -89,7 +93,7 @@ ElfSymbolLookup find_elf_functions(const std::string& path, const std::set<std::
     while ((scn = elf_nextscn(elf, scn)) != nullptr) {
       GElf_Shdr shdr;
       if (gelf_getshdr(scn, &shdr) && shdr.sh_type == type)
-        scan_symtab(elf, scn, shdr, wanted, segs, result.offsets);
+        scan_symtab(elf, scn, shdr, wanted, segs, result.offsets, result.sizes);
     }
     if (result.offsets.size() == wanted.size()) break;
   }

@@ -12,6 +12,7 @@ struct ElfSymbolLookup {
   bool ok = false;
   std::string error;                          // why the file could not be read
   std::map<std::string, uint64_t> offsets;    // wanted name -> file offset of its first instruction
+  std::map<std::string, uint64_t> sizes;      // wanted name -> the symbol's size in bytes (0: unknown)
   bool is_shared_object = false;              // ET_DYN
 };
 

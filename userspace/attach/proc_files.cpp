@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -45,12 +46,28 @@ std::vector<MappedFile> mapped_files(uint32_t pid) {
     auto it = index.find(path);
     if (it == index.end()) {
       index[path] = out.size();
-      out.push_back({path, inode, exec});
+      MappedFile f;
+      f.path = strip_deleted_suffix(path, &f.deleted);
+      f.inode = inode;
+      unsigned major = 0, minor = 0;
+      if (std::sscanf(dev.c_str(), "%x:%x", &major, &minor) == 2) {
+        f.dev_major = major;
+        f.dev_minor = minor;
+      }
+      f.executable = exec;
+      out.push_back(f);
     } else if (exec) {
       out[it->second].executable = true;
     }
   }
   return out;
+}
+
+std::string strip_deleted_suffix(const std::string& path, bool* deleted) {
+  static const std::string kSuffix = " (deleted)";
+  bool was = path.size() > kSuffix.size() && path.compare(path.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+  if (deleted) *deleted = was;
+  return was ? path.substr(0, path.size() - kSuffix.size()) : path;
 }
 
 std::string host_path(uint32_t pid, const std::string& path) {

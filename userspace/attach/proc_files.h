@@ -9,10 +9,17 @@
 namespace agentprof {
 
 struct MappedFile {
-  std::string path;  // as the process sees it (inside its mount namespace)
+  std::string path;  // as the process sees it (inside its mount namespace), without " (deleted)"
   uint64_t inode = 0;
+  uint32_t dev_major = 0, dev_minor = 0;  // the device /proc/PID/maps shows
   bool executable = false;
+  // Unlinked since it was mapped (maps says " (deleted)"): the path names another file, or none.
+  bool deleted = false;
 };
+
+// The " (deleted)" suffix the kernel appends to unlinked files in maps and /proc/PID/exe, removed;
+// `deleted` (when given) says whether it was there.
+std::string strip_deleted_suffix(const std::string& path, bool* deleted = nullptr);
 
 std::vector<uint32_t> list_pids();
 // Files mapped by `pid`, deduplicated by path. Empty if the process is gone or unreadable.

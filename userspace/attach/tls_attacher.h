@@ -18,6 +18,15 @@ struct bpf_link;
 
 namespace agentprof {
 
+struct MappedFile;
+class PinnedFile;
+namespace boringssl {
+struct BoringSslLocation;
+}
+namespace gotls {
+struct GoTlsLocation;
+}
+
 struct TlsTarget {
   std::string path;        // path agentprof opened (may go through /proc/PID/root)
   std::string seen_as;     // path inside the process's namespace
@@ -27,6 +36,11 @@ struct TlsTarget {
   std::string error;       // why nothing was attached
   std::string kind = "exported SSL_* symbols";  // how the functions were found
   std::string note;        // caveats (e.g. no connection-end probe)
+  // CLOCK_MONOTONIC ns: the exec event that led here (0 when found by a scan) and when examining
+  // and attaching finished — their difference is how long a new program ran unprobed.
+  uint64_t exec_ns = 0;
+  uint64_t attached_ns = 0;
+  bool replaced = false;   // refused: the process maps a file that was replaced or deleted on disk
 };
 
 class TlsAttacher {
@@ -36,16 +50,24 @@ class TlsAttacher {
   TlsAttacher(const TlsAttacher&) = delete;
   TlsAttacher& operator=(const TlsAttacher&) = delete;
 
-  // libssl.so.* in the standard library directories (before any process maps them).
-  void scan_library_dirs();
-  // Every TLS-capable file mapped by `pid` (its executable and libraries).
-  void scan_process(uint32_t pid);
+  // libssl.so.* in the standard library directories (before any process maps them), on the host or,
+  // with `root` = "/proc/PID/root", in that process's root directory.
+  void scan_library_dirs(const std::string& root = "");
+  // scan_process() also scans the library directories of each container root it meets (default on).
+  void set_scan_container_roots(bool on) { scan_container_roots_ = on; }
+  // Every TLS-capable file mapped by `pid` (its executable and libraries). `exec_ns` is the time of
+  // the exec event that prompted the scan (0 for other scans), recorded in new targets. A mapping
+  // whose file was replaced or deleted on disk since it was mapped is refused with a reason.
+  void scan_process(uint32_t pid, uint64_t exec_ns = 0);
   // Examines one file; attaches if it exports SSL_write/SSL_read. Idempotent per (dev, inode).
+  // The file is opened once and analysed and probed through that descriptor (see PinnedFile).
   void consider_file(const std::string& path, const std::string& seen_as, uint32_t pid);
 
   const std::vector<TlsTarget>& targets() const { return targets_; }
   // Where results of the stripped-BoringSSL analysis are cached (by build id).
   void set_boringssl_cache_dir(std::string dir) { boringssl_cache_dir_ = std::move(dir); }
+  // Where results of the Go crypto/tls analysis are cached (by build id).
+  void set_go_cache_dir(std::string dir) { go_cache_dir_ = std::move(dir); }
   // Enables Go crypto/tls probing of Go executables (located from .gopclntab).
   void set_go_tls_programs(GoTlsPrograms programs) {
     go_programs_ = programs;
@@ -55,14 +77,32 @@ class TlsAttacher {
   int attach_failures() const { return attach_failures_; }
 
  private:
+  void consider_mapping(uint32_t pid, const MappedFile& mapping, bool is_exe);
+  void examine_pinned(const PinnedFile& file, const std::string& display_path, const std::string& seen_as,
+                      uint32_t pid);
+  // `path` is the pinned /proc/self/fd/N of the file; `shown` what the user knows it as.
+  void examine_file(const std::string& path, const std::string& shown, uint32_t pid);
+  // Would this file be probed if it were the one mapped? (Used to decide whether a refusal is news.)
+  bool is_tls_capable(const std::string& path) const;
   void attach_stripped_boringssl(const std::string& path, const std::string& shown, uint32_t pid);
   void attach_go_crypto_tls(const std::string& path, const std::string& shown, uint32_t pid);
+  void attach_boringssl_location(const std::string& path, const std::string& shown, uint32_t pid,
+                                 const boringssl::BoringSslLocation& loc);
+  void attach_go_location(const std::string& path, const std::string& shown, uint32_t pid,
+                          const gotls::GoTlsLocation& loc);
 
   TlsPrograms programs_;
   GoTlsPrograms go_programs_{};
   bool have_go_programs_ = false;
   std::string boringssl_cache_dir_ = "/var/cache/agentprof/boringssl";
+  std::string go_cache_dir_ = "/var/cache/agentprof/go";
+  void scan_root_of(uint32_t pid);
+
   std::set<std::pair<dev_t, ino_t>> examined_;
+  std::set<std::pair<dev_t, ino_t>> scanned_roots_;  // container roots whose library dirs were scanned
+  bool scan_container_roots_ = true;
+  std::set<std::pair<dev_t, ino_t>> refused_;  // mapped files refused as replaced (device from maps)
+  uint64_t exec_ns_ = 0;                        // exec event of the scan in progress
   std::vector<TlsTarget> targets_;
   std::vector<bpf_link*> links_;
   int probes_attached_ = 0;

@@ -179,7 +179,8 @@ TlsPrograms BpfLoader::tls_programs() const {
   const auto* p = &skels_->tls->progs;
   return TlsPrograms{p->ssl_write_enter,    p->ssl_write_exit,    p->ssl_read_enter,
                      p->ssl_read_exit,      p->ssl_write_ex_enter, p->ssl_write_ex_exit,
-                     p->ssl_read_ex_enter,  p->ssl_read_ex_exit,  p->ssl_close_enter};
+                     p->ssl_read_ex_enter,  p->ssl_read_ex_exit,  p->ssl_close_enter,
+                     p->ssl_callsite_enter, p->ssl_impl_exit};
 }
 
 GoTlsPrograms BpfLoader::go_tls_programs() const {

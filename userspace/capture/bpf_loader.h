@@ -36,6 +36,10 @@ struct TlsPrograms {
   bpf_program* read_ex_enter;
   bpf_program* read_ex_exit;
   bpf_program* close_enter;
+  // Call-site placement (bpf/tls.bpf.c): at a wrapper's call into its implementation, with an
+  // attach cookie (AP_CALLSITE_*), and the implementation's return.
+  bpf_program* callsite_enter;
+  bpf_program* impl_exit;
 };
 
 // The programs Go crypto/tls is probed with (bpf/go_tls.bpf.c): entries of (*Conn).Write/Read, every

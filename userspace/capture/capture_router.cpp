@@ -76,7 +76,7 @@ void CaptureRouter::on_exec(const ap_exec_event& e) {
   counters_.execs++;
   process_names_.erase(e.hdr.tgid);  // exec changes the name
   if (hooks_.on_exec)
-    hooks_.on_exec(e.hdr.tgid, std::string(e.filename, strnlen(e.filename, AP_PATH_LEN)));
+    hooks_.on_exec(e.hdr.tgid, std::string(e.filename, strnlen(e.filename, AP_PATH_LEN)), e.hdr.ts_ns);
 }
 
 void CaptureRouter::on_mmap_exec(const ap_mmap_event& e) {

@@ -27,8 +27,8 @@ struct CaptureCounters {
 class CaptureRouter : public CaptureHandler {
  public:
   struct Hooks {
-    // A traced process exec'd: examine its new executable and libraries.
-    std::function<void(uint32_t pid, const std::string& filename)> on_exec;
+    // A traced process exec'd (at `ts_ns`, CLOCK_MONOTONIC): examine its new executable and libraries.
+    std::function<void(uint32_t pid, const std::string& filename, uint64_t ts_ns)> on_exec;
     // A traced process mapped a file executable (dlopen): `name` is the file's base name.
     std::function<void(uint32_t pid, const std::string& name)> on_mmap_exec;
     // A connection ended for good: kernel-side state may be dropped.

@@ -60,6 +60,25 @@ class RescanSchedule {
   std::multimap<uint64_t, uint32_t> due_;
 };
 
+// One line on stderr per file examined after start-up: what was probed and how long after the exec
+// that started the program (a request made before that moment is not seen), or why not.
+void report_target(const TlsTarget& t) {
+  const std::string& name = t.seen_as.empty() ? t.path : t.seen_as;
+  if (!t.error.empty()) {
+    fprintf(stderr, "agentprof: not probed %s (pid %u): %s\n", name.c_str(), t.first_pid, t.error.c_str());
+    return;
+  }
+  char after_exec[64] = "";
+  if (t.exec_ns && t.attached_ns >= t.exec_ns)
+    snprintf(after_exec, sizeof(after_exec), ", %.1f ms after exec", double(t.attached_ns - t.exec_ns) / 1e6);
+  fprintf(stderr, "agentprof: probed %s (pid %u): %d probes%s; %s\n", name.c_str(), t.first_pid, t.probes,
+          after_exec, t.kind.c_str());
+}
+
+void report_new_targets(const TlsAttacher& attacher, size_t known) {
+  for (size_t i = known; i < attacher.targets().size(); ++i) report_target(attacher.targets()[i]);
+}
+
 struct RingContext {
   CaptureHandler* handler;
   DecodeStats* stats;
@@ -124,12 +143,17 @@ bool CaptureSession::start(const CaptureOptions& o, StreamSink& sink, std::strin
   BpfLoader& loader = s.loader;
   RescanSchedule& rescans = s.rescans;
   s.router = std::make_unique<CaptureRouter>(*s.streams, CaptureRouter::Hooks{
-      [&attacher, &rescans](uint32_t pid, const std::string&) {
-        attacher.scan_process(pid);
+      [&attacher, &rescans](uint32_t pid, const std::string&, uint64_t exec_ns) {
+        const size_t known = attacher.targets().size();
+        attacher.scan_process(pid, exec_ns);
+        report_new_targets(attacher, known);
         rescans.add(pid, monotonic_ns());
       },
       [&attacher](uint32_t pid, const std::string& name) {
-        if (looks_like_tls_library(name)) attacher.scan_process(pid);
+        if (!looks_like_tls_library(name)) return;
+        const size_t known = attacher.targets().size();
+        attacher.scan_process(pid);
+        report_new_targets(attacher, known);
       },
       [&loader](const ConnKey& key) { loader.forget_connection(key.tgid, uint8_t(key.transport), key.id); },
   });
@@ -142,6 +166,7 @@ bool CaptureSession::start(const CaptureOptions& o, StreamSink& sink, std::strin
   // Tracepoints are live already: drain between attach steps so a busy host cannot fill the ring
   // buffer while agentprof is still parsing ELF files.
   if (!o.no_lib_scan) attacher.scan_library_dirs();
+  attacher.set_scan_container_roots(!o.no_lib_scan);
   std::set<uint16_t> ports(o.ports.begin(), o.ports.end());
   for (uint32_t pid : scope_pids) {
     if (pid == uint32_t(getpid())) continue;
@@ -154,6 +179,10 @@ bool CaptureSession::start(const CaptureOptions& o, StreamSink& sink, std::strin
         s.existing_sockets += loader.track_existing_socket(pid, sock.fd) ? 1 : 0;
     }
   }
+  // Processes already running a binary that was since replaced on disk are not probed; say so now
+  // (other start-up findings are listed by `agentprof doctor`).
+  for (const TlsTarget& t : attacher.targets())
+    if (t.replaced) report_target(t);
   s.last_tick = monotonic_ns();
   return true;
 }
@@ -178,7 +207,11 @@ bool CaptureSession::poll(int timeout_ms, std::string& error) {
     return false;
   }
   uint64_t now = monotonic_ns();
-  s.rescans.run_due(now, [&](uint32_t pid) { s.attacher->scan_process(pid); });
+  s.rescans.run_due(now, [&](uint32_t pid) {
+    const size_t known = s.attacher->targets().size();
+    s.attacher->scan_process(pid);
+    report_new_targets(*s.attacher, known);
+  });
   if (now - s.last_tick >= 100'000'000) {
     s.streams->tick(now);
     s.last_tick = now;

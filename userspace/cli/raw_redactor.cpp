@@ -1,28 +1,23 @@
 #include "cli/raw_redactor.h"
 
-#include <array>
 #include <cctype>
 #include <string_view>
+
+#include "http/secret_redaction.h"
 
 namespace agentprof {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kSecretHeaders = {
-    "authorization", "proxy-authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie",
-    "set-cookie"};
-constexpr std::array<std::string_view, 7> kSecretParams = {"key", "api-key", "api_key",
-                                                           "access_token", "token", "sig", "signature"};
 constexpr size_t kMaxName = 32;
 
-bool ends_with_param(const std::string& window) {
-  for (std::string_view p : kSecretParams) {
-    if (window.size() < p.size() + 2) continue;
-    std::string_view tail(window.data() + window.size() - p.size() - 2, p.size() + 2);
-    if ((tail[0] == '?' || tail[0] == '&') && tail.substr(1, p.size()) == p && tail.back() == '=')
-      return true;
-  }
-  return false;
+// True when the lower-cased recent bytes end with "?name=" or "&name=" for a secret query parameter
+// (the same names the HTTP stage redacts).
+bool ends_with_secret_param(const std::string& window) {
+  if (window.size() < 3 || window.back() != '=') return false;
+  size_t sep = window.find_last_of("?&;", window.size() - 2);
+  if (sep == std::string::npos) return false;
+  return is_secret_query_param(std::string_view(window).substr(sep + 1, window.size() - sep - 2));
 }
 
 }  // namespace
@@ -52,8 +47,7 @@ void RawRedactor::on_byte(uint8_t& b) {
   if (in_name_) {
     if (c == ':') {
       in_name_ = false;
-      for (std::string_view h : kSecretHeaders)
-        if (name_ == h) masking_ = true;
+      if (is_secret_header(name_)) masking_ = true;
       return;
     }
     if (name_.size() < kMaxName && c != ' ' && c != '\r') {
@@ -64,7 +58,7 @@ void RawRedactor::on_byte(uint8_t& b) {
   }
   window_.push_back(c);
   if (window_.size() > 24) window_.erase(0, window_.size() - 24);
-  if (c == '=' && ends_with_param(window_)) masking_query_ = true;
+  if (c == '=' && ends_with_secret_param(window_)) masking_query_ = true;
   at_line_start_ = false;
 }
 

@@ -46,3 +46,22 @@ TEST_CASE("other headers and bodies are untouched") {
   std::string req = "GET / HTTP/1.1\r\nAuthorization-Hint: visible\r\nmonkey=1&x=2\r\n";
   CHECK(redact(req) == req);
 }
+
+TEST_CASE("raw output masks every credential the HTTP stage drops") {
+  std::string req =
+      "POST /model/m/invoke?apikey=SECRET1&x=1;api_key=SECRET2 HTTP/1.1\r\n"
+      "X-Amz-Security-Token: SECRET3\r\nProxy-Authorization: Basic SECRET4\r\nCookie: s=SECRET5\r\n\r\n";
+  for (size_t split : {0, 1, 4, 9}) {
+    std::string out = redact(req, split);
+    REQUIRE(out.size() == req.size());
+    CHECK(out.find("SECRET") == std::string::npos);
+    CHECK(out.find("&x=1;") != std::string::npos);
+  }
+  std::string resp = "HTTP/1.1 200 OK\r\nSet-Cookie: session=SECRET6\r\n\r\n";
+  CHECK(redact(resp).find("SECRET") == std::string::npos);
+}
+
+TEST_CASE("parameter names that merely end like secret ones are kept") {
+  std::string req = "GET /x?monkey=banana&tokens=5 HTTP/1.1\r\n\r\n";
+  CHECK(redact(req) == req);
+}

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "attach/boringssl/elf_file.h"
 #include "attach/boringssl/error_site.h"
@@ -34,28 +35,10 @@ constexpr size_t kMaxClusters = 64;
 constexpr size_t kMaxSites = 4096;  // ssl_lib.cc has ~30 error sites; thousands means junk
 constexpr size_t kMaxProblemsKept = 8;
 
-std::string fallback_file_key(const FileIdentity& id);
-
 // Build id when the binary carries one, else a hash of its identity on disk.
 std::string file_key(const ElfFile& elf) {
   std::string id = elf.gnu_build_id();
-  return id.empty() ? fallback_file_key(elf.identity()) : id;
-}
-
-std::string fallback_file_key(const FileIdentity& id) {
-  // FNV-1a over the identity fields: stable for an unchanged file, different after replacement.
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&](uint64_t v) {
-    for (int i = 0; i < 8; ++i) {
-      h ^= (v >> (8 * i)) & 0xff;
-      h *= 1099511628211ull;
-    }
-  };
-  mix(id.dev);
-  mix(id.ino);
-  mix(id.size);
-  mix(static_cast<uint64_t>(id.mtime_ns));
-  return "file-" + hex(h).substr(2);
+  return id.empty() ? identity_key(elf.identity()) : id;
 }
 
 struct Timer {
@@ -358,6 +341,27 @@ BoringSslLocation locate_boringssl(const std::string& path, LocatorDiagnostics* 
   return loc;
 }
 
+namespace {
+
+// A cached result usable for the open file `elf` at `path`, or nullopt.
+std::optional<BoringSslLocation> cached_for(const ElfFile& elf, const std::string& path, const std::string& cache_dir) {
+  std::optional<BoringSslLocation> hit = LocationCache(cache_dir).load(file_key(elf));
+  if (!hit || !cached_entry_plausible(elf, *hit) || !elf.unchanged_on_disk(path)) return std::nullopt;
+  hit->from_cache = true;
+  return hit;
+}
+
+}  // namespace
+
+std::optional<BoringSslLocation> cached_boringssl_location(const std::string& path, const std::string& cache_dir) {
+  Timer timer;
+  ElfFile elf;
+  if (!elf.open(path)) return std::nullopt;
+  std::optional<BoringSslLocation> hit = cached_for(elf, path, cache_dir);
+  if (hit) hit->analysis_seconds = timer.seconds();
+  return hit;
+}
+
 BoringSslLocation locate_boringssl_cached(const std::string& path, const std::string& cache_dir) {
   Timer timer;
   BoringSslLocation loc;
@@ -367,14 +371,11 @@ BoringSslLocation locate_boringssl_cached(const std::string& path, const std::st
     loc.analysis_seconds = timer.seconds();
     return loc;
   }
-  LocationCache cache(cache_dir);
-  const std::string key = file_key(elf);
-  if (auto hit = cache.load(key); hit && cached_entry_plausible(elf, *hit) && elf.unchanged_on_disk(path)) {
+  if (auto hit = cached_for(elf, path, cache_dir)) {
     loc = *hit;
-    loc.from_cache = true;
   } else {
     loc = locate_in(elf, path, nullptr);
-    if (loc.definitive) cache.store(key, loc);
+    if (loc.definitive) LocationCache(cache_dir).store(file_key(elf), loc);
   }
   loc.analysis_seconds = timer.seconds();
   return loc;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -52,6 +53,12 @@ BoringSslLocation locate_boringssl(const std::string& path, LocatorDiagnostics* 
 // a miss analyses and stores definitive results. A corrupt or stale entry is ignored and replaced.
 inline constexpr const char* kDefaultCacheDir = "/var/cache/agentprof/boringssl";
 BoringSslLocation locate_boringssl_cached(const std::string& path, const std::string& cache_dir = kDefaultCacheDir);
+
+// Only the cache: the entry for this file when one exists and still fits it (as above), else
+// nullopt, without analysing. Entries exist only for files that went through the analysis, so a hit
+// also says the cheaper pre-checks (symbols, may_embed_boringssl) need not run again.
+std::optional<BoringSslLocation> cached_boringssl_location(const std::string& path,
+                                                           const std::string& cache_dir = kDefaultCacheDir);
 
 // Cheap pre-check: x86-64 ELF executable whose read-only data holds ".../ssl/ssl_lib.cc" and whose
 // dynamic symbols do not export SSL_write (then the ordinary symbol path applies instead).

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "attach/boringssl/hex.h"
+
 namespace agentprof::boringssl {
 
 namespace {
@@ -30,6 +32,21 @@ std::optional<FileIdentity> stat_identity(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return std::nullopt;
   return identity_from(st);
+}
+
+std::string identity_key(const FileIdentity& id) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a over the identity fields
+  auto mix = [&](uint64_t v) {
+    for (int i = 0; i < 8; ++i) {
+      h ^= (v >> (8 * i)) & 0xff;
+      h *= 1099511628211ull;
+    }
+  };
+  mix(id.dev);
+  mix(id.ino);
+  mix(id.size);
+  mix(static_cast<uint64_t>(id.mtime_ns));
+  return "file-" + hex(h).substr(2);
 }
 
 ElfFile::~ElfFile() {

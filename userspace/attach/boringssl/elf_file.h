@@ -82,4 +82,8 @@ class ElfFile {
 // Identity of a path without opening it as ELF; nullopt when stat fails.
 std::optional<FileIdentity> stat_identity(const std::string& path);
 
+// Cache key for a binary without a build id: "file-<hash of dev, inode, size, mtime>", stable while
+// the file is unchanged, different after it is replaced or rewritten.
+std::string identity_key(const FileIdentity& id);
+
 }  // namespace agentprof::boringssl

@@ -1,12 +1,5 @@
 #include "attach/boringssl/location_cache.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cerrno>
-#include <cstdio>
 #include <sstream>
 #include <vector>
 
@@ -19,49 +12,7 @@ namespace {
 constexpr const char* kMagic = "agentprof-boringssl-cache 1";
 constexpr size_t kMaxEntryBytes = 4096;
 
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-// Reasons are single-line free text; keep them that way in the file.
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  return s;
-}
-
-bool parse_u64(const std::string& s, uint64_t* out) {
-  if (s.empty() || s.size() > 18) return false;
-  size_t used = 0;
-  try {
-    *out = std::stoull(s, &used, 0);
-  } catch (...) {
-    return false;
-  }
-  return used == s.size();
-}
-
-bool mkdirs(const std::string& dir) {
-  std::string cur;
-  std::stringstream ss(dir);
-  std::string part;
-  if (!dir.empty() && dir[0] == '/') cur = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    cur += part + "/";
-    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-std::string serialize_cache_entry(const std::string& key, const BoringSslLocation& loc) {
+std::string entry_body(const std::string& key, const BoringSslLocation& loc) {
   std::ostringstream o;
   o << kMagic << "\n";
   o << "key " << key << "\n";
@@ -72,26 +23,14 @@ std::string serialize_cache_entry(const std::string& key, const BoringSslLocatio
   o << "destructor_found " << (loc.destructor_found ? 1 : 0) << "\n";
   o << "destructor " << hex(loc.ssl_free_destructor) << " " << hex(loc.ssl_free_destructor_vaddr) << "\n";
   o << "destructor_reason " << one_line(loc.destructor_reason) << "\n";
-  std::string body = o.str();
-  return body + "checksum " + hex(fnv1a(body)) + "\n";
+  return o.str();
 }
 
-std::optional<BoringSslLocation> parse_cache_entry(const std::string& key, const std::string& text) {
-  size_t cut = text.rfind("checksum ");
-  if (cut == std::string::npos || text.empty() || text.back() != '\n') return std::nullopt;
-  const std::string body = text.substr(0, cut);
-  uint64_t sum = 0;
-  if (!parse_u64(text.substr(cut + 9, text.size() - cut - 10), &sum) || sum != fnv1a(body)) return std::nullopt;
-
-  std::istringstream in(body);
-  std::string line;
-  std::vector<std::string> lines;
-  while (std::getline(in, line)) lines.push_back(line);
-  if (lines.size() != 9 || lines[0] != kMagic) return std::nullopt;
+std::optional<BoringSslLocation> parse_entry_body(const std::string& key, const std::string& body) {
+  std::optional<std::vector<std::string>> lines = entry_lines(body, kMagic, 9);
+  if (!lines) return std::nullopt;
   auto field = [&](size_t i, const std::string& name, std::string* value) {
-    if (lines[i].compare(0, name.size() + 1, name + " ") != 0) return false;
-    *value = lines[i].substr(name.size() + 1);
-    return true;
+    return entry_field(*lines, i, name, value);
   };
   auto pair = [&](const std::string& v, uint64_t* a, uint64_t* b) {
     size_t sp = v.find(' ');
@@ -120,49 +59,30 @@ std::optional<BoringSslLocation> parse_cache_entry(const std::string& key, const
   return loc;
 }
 
-std::string LocationCache::entry_path(const std::string& key) const {
-  if (key.empty() || key.size() > 128) return {};
-  for (char c : key)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-'))
-      return {};
-  return dir_ + "/" + key + ".entry";
+}  // namespace
+
+std::string serialize_cache_entry(const std::string& key, const BoringSslLocation& loc) {
+  return append_checksum(entry_body(key, loc));
 }
 
+std::optional<BoringSslLocation> parse_cache_entry(const std::string& key, const std::string& text) {
+  std::optional<std::string> body = strip_checksum(text);
+  if (!body) return std::nullopt;
+  return parse_entry_body(key, *body);
+}
+
+LocationCache::LocationCache(std::string dir) : files_(std::move(dir), kMaxEntryBytes) {}
+
+std::string LocationCache::entry_path(const std::string& key) const { return files_.entry_path(key); }
+
 std::optional<BoringSslLocation> LocationCache::load(const std::string& key) const {
-  const std::string path = entry_path(key);
-  if (path.empty()) return std::nullopt;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return std::nullopt;
-  // Entries decide where probes go: only trust files written by us and writable by no one else.
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022) ||
-      st.st_size > static_cast<off_t>(kMaxEntryBytes)) {
-    ::close(fd);
-    return std::nullopt;
-  }
-  std::string text(kMaxEntryBytes + 1, '\0');
-  ssize_t n = ::read(fd, text.data(), text.size());
-  ::close(fd);
-  if (n < 0 || static_cast<size_t>(n) > kMaxEntryBytes) return std::nullopt;
-  text.resize(static_cast<size_t>(n));
-  return parse_cache_entry(key, text);
+  std::optional<std::string> body = files_.load(key);
+  if (!body) return std::nullopt;
+  return parse_entry_body(key, *body);
 }
 
 bool LocationCache::store(const std::string& key, const BoringSslLocation& loc) const {
-  const std::string path = entry_path(key);
-  if (path.empty() || !mkdirs(dir_)) return false;
-  static std::atomic<uint64_t> sequence{0};  // distinct temporaries for concurrent stores
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(sequence++);
-  const std::string text = serialize_cache_entry(key, loc);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  return true;
+  return files_.store(key, entry_body(key, loc));
 }
 
 }  // namespace agentprof::boringssl

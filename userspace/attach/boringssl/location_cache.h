@@ -1,18 +1,19 @@
-// On-disk cache of locator results, one small text file per binary key (build id), so a second start
-// of the same executable skips the analysis. Entries carry a checksum; anything unreadable, corrupt,
-// from another format version, not owned by us or writable by others is treated as absent.
+// On-disk cache of BoringSSL locator results, one small text file per binary key (build id), so a
+// second start of the same executable skips the analysis. Stored through EntryFiles (checksummed,
+// owner-checked, atomic); an entry from another format version is treated as absent.
 #pragma once
 
 #include <optional>
 #include <string>
 
 #include "attach/boringssl/boringssl_locator.h"
+#include "attach/boringssl/entry_files.h"
 
 namespace agentprof::boringssl {
 
 class LocationCache {
  public:
-  explicit LocationCache(std::string dir) : dir_(std::move(dir)) {}
+  explicit LocationCache(std::string dir);
 
   std::optional<BoringSslLocation> load(const std::string& key) const;
   // Writes atomically (temporary file + rename); false when the directory is not writable.
@@ -21,7 +22,7 @@ class LocationCache {
   std::string entry_path(const std::string& key) const;
 
  private:
-  std::string dir_;
+  EntryFiles files_;
 };
 
 // Text form of an entry (exposed for tests): serialize then parse gives back the same fields.

@@ -14,7 +14,7 @@ int result_holder(const DecodedFunction& f, size_t call_index) {
   for (size_t j = call_index + 1; j < f.insns.size() && j <= call_index + kAllocLookahead; ++j) {
     const Insn& in = f.insns[j];
     if (in.kind == InsnKind::kCall || in.kind == InsnKind::kJmp || in.kind == InsnKind::kRet) break;
-    if (in.src == kRax && in.dst != kNoReg && callee_saved(in.dst)) return in.dst;
+    if (in.src == kRax && !in.sign_extend && in.dst != kNoReg && callee_saved(in.dst)) return in.dst;
     if (in.written & (1u << kRax)) break;
   }
   return kNoReg;
@@ -26,7 +26,7 @@ bool first_arg_is(const DecodedFunction& f, size_t call_index, int reg) {
     --j;
     const Insn& in = f.insns[j];
     if (in.kind != InsnKind::kOther && in.kind != InsnKind::kNop) return false;
-    if (in.written & (1u << kRdi)) return in.dst == kRdi && in.src == reg;
+    if (in.written & (1u << kRdi)) return in.dst == kRdi && in.src == reg && !in.sign_extend;
     if (f.is_branch_target(in.addr)) return false;
   }
   return false;

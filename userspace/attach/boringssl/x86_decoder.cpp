@@ -108,6 +108,20 @@ bool X86Decoder::decode(const uint8_t* code, size_t len, uint64_t vaddr, Insn& o
     out.imm = 0;
   }
 
+  if (in->id == X86_INS_PUSH && x.op_count == 1 && x.operands[0].type == X86_OP_REG) out.push_reg = true;
+  if (in->id == X86_INS_LEA && x.op_count == 2 && x.operands[0].type == X86_OP_REG &&
+      x.operands[0].size == 8 && x.operands[1].type == X86_OP_MEM && x.operands[1].mem.base == X86_REG_RSP &&
+      x.operands[1].mem.index == X86_REG_INVALID && x.operands[1].mem.segment == X86_REG_INVALID) {
+    out.dst = gpr_of(x.operands[0].reg);
+    out.stack_address = true;
+  }
+  if (in->id == X86_INS_MOVSXD && x.op_count == 2 && x.operands[0].type == X86_OP_REG &&
+      x.operands[1].type == X86_OP_REG && x.operands[0].size == 8 && x.operands[1].size == 4) {
+    out.dst = gpr_of(x.operands[0].reg);
+    out.src = gpr_of(x.operands[1].reg);
+    out.sign_extend = true;
+  }
+
   cs_regs read{}, write{};
   uint8_t nread = 0, nwrite = 0;
   if (cs_regs_access(handle_, in, read, &nread, write, &nwrite) == CS_ERR_OK) {

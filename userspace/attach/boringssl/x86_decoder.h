@@ -25,6 +25,9 @@ struct Insn {
   bool has_imm = false;       // dst receives the constant `imm`
   uint64_t imm = 0;
   uint16_t written = 0;       // bitmask of general registers this instruction writes
+  bool push_reg = false;      // `push reg`
+  bool stack_address = false; // dst receives an address in the stack: `lea dst, [rsp + disp]`
+  bool sign_extend = false;   // `movsxd dst, src32` (dst/src set): dst keeps src's value when >= 0
 };
 
 // Registers a call may clobber (SysV caller-saved).

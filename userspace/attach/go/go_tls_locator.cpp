@@ -2,12 +2,15 @@
 
 #include <elf.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <optional>
 
 #include "attach/boringssl/elf_file.h"
+#include "attach/go/go_binary_key.h"
 #include "attach/go/go_build_info.h"
+#include "attach/go/go_location_cache.h"
 #include "attach/go/pclntab.h"
 #include "attach/go/ret_scan.h"
 
@@ -34,7 +37,7 @@ uint64_t text_start(const ElfFile& elf) {
 }
 
 bool parse_section(const ElfFile& elf, const ElfSection& s, uint64_t skip, Pclntab& out,
-                   std::string& error) {
+                   std::string& error, bool& io_failed) {
   if (s.size <= skip || s.size - skip > kMaxPclntabBytes) {
     error = "pclntab section size out of range";
     return false;
@@ -42,6 +45,7 @@ bool parse_section(const ElfFile& elf, const ElfSection& s, uint64_t skip, Pclnt
   std::vector<uint8_t> bytes;
   if (!elf.read(s.offset + skip, s.size - skip, bytes)) {
     error = "reading pclntab failed (file truncated?)";
+    io_failed = true;
     return false;
   }
   if (!out.parse(std::move(bytes), text_start(elf))) {
@@ -53,16 +57,19 @@ bool parse_section(const ElfFile& elf, const ElfSection& s, uint64_t skip, Pclnt
 
 // .gopclntab by name; otherwise (external links may fold it into .data.rel.ro) by its magic at
 // an 8-aligned offset of a read-only data section, confirmed by finding runtime.main in it.
-bool find_pclntab(const ElfFile& elf, Pclntab& out, std::string& error) {
+bool find_pclntab(const ElfFile& elf, Pclntab& out, std::string& error, bool& io_failed) {
   // PIE builds name it .data.rel.ro.gopclntab (it needs relocations there).
   for (const char* name : {".gopclntab", ".data.rel.ro.gopclntab"})
-    if (const ElfSection* s = elf.section(name)) return parse_section(elf, *s, 0, out, error);
+    if (const ElfSection* s = elf.section(name)) return parse_section(elf, *s, 0, out, error, io_failed);
   for (const ElfSection& s : elf.sections()) {
     if (!(s.flags & SHF_ALLOC) || (s.flags & SHF_EXECINSTR) || s.type == SHT_NOBITS) continue;
     if (s.name.rfind(".data.rel.ro", 0) != 0 && s.name != ".rodata") continue;
     if (s.size > kMaxPclntabBytes) continue;
     std::vector<uint8_t> bytes;
-    if (!elf.read(s.offset, s.size, bytes)) continue;
+    if (!elf.read(s.offset, s.size, bytes)) {
+      io_failed = true;
+      continue;
+    }
     for (uint64_t at = 0; at + 8 <= bytes.size(); at += 8) {
       uint32_t magic;
       std::memcpy(&magic, bytes.data() + at, 4);
@@ -71,7 +78,7 @@ bool find_pclntab(const ElfFile& elf, Pclntab& out, std::string& error) {
         continue;
       Pclntab candidate;
       std::string ignored;
-      if (parse_section(elf, s, at, candidate, ignored) && candidate.find(kAnchorName)) {
+      if (parse_section(elf, s, at, candidate, ignored, io_failed) && candidate.find(kAnchorName)) {
         out = std::move(candidate);
         return true;
       }
@@ -82,7 +89,7 @@ bool find_pclntab(const ElfFile& elf, Pclntab& out, std::string& error) {
 }
 
 bool locate_function(const ElfFile& elf, const Pclntab& table, const char* name,
-                     bool need_rets, GoFunctionProbes& out, std::string& error) {
+                     bool need_rets, GoFunctionProbes& out, std::string& error, bool& io_failed) {
   std::optional<GoFunction> f = table.find(name);
   if (!f) {
     error = std::string(name) + " not in the function table (binary does not use crypto/tls?)";
@@ -105,6 +112,7 @@ bool locate_function(const ElfFile& elf, const Pclntab& table, const char* name,
   std::vector<uint8_t> code;
   if (!elf.read(*entry_off, f->end - f->entry, code)) {
     error = std::string(name) + ": reading code failed";
+    io_failed = true;
     return false;
   }
   RetScan scan = scan_rets(code, f->entry);
@@ -132,38 +140,121 @@ bool is_go_binary(const std::string& path) {
          elf.section(".go.buildinfo");
 }
 
-GoTlsLocation locate_go_tls(const std::string& path) {
+namespace {
+
+// Analysis of an opened file; sets loc.definitive unless a read failed.
+GoTlsLocation locate_in(const ElfFile& elf, const std::string& path) {
   GoTlsLocation loc;
-  ElfFile elf;
-  if (!elf.open(path)) {
-    loc.reason = elf.error();
-    return loc;
-  }
+  bool io_failed = false;
+  loc.key = go_binary_key(elf);
   if (elf.machine() != EM_X86_64) {
     loc.reason = "not x86-64 (Go register ABI probes are x86-64 only)";
+    loc.definitive = true;
     return loc;
   }
   loc.go_version = read_go_version(elf);
   Pclntab table;
-  if (!find_pclntab(elf, table, loc.reason)) return loc;
-  if (table.version() == PclntabVersion::kGo116 && !register_abi_release(loc.go_version)) {
+  bool ok = find_pclntab(elf, table, loc.reason, io_failed);
+  if (ok && table.version() == PclntabVersion::kGo116 && !register_abi_release(loc.go_version)) {
     // 1.16 and 1.17 share this table layout; only 1.17 passes arguments in registers.
     loc.reason = "Go 1.16-style function table and release " +
                  (loc.go_version.empty() ? std::string("unknown") : loc.go_version) +
                  ": register ABI not established (need Go >= 1.17)";
-    return loc;
+    ok = false;
   }
-  if (!locate_function(elf, table, kWriteName, true, loc.write, loc.reason) ||
-      !locate_function(elf, table, kReadName, true, loc.read, loc.reason))
-    return loc;
-  std::string close_error;
-  loc.has_close = locate_function(elf, table, kCloseName, false, loc.close, close_error);
+  ok = ok && locate_function(elf, table, kWriteName, true, loc.write, loc.reason, io_failed) &&
+       locate_function(elf, table, kReadName, true, loc.read, loc.reason, io_failed);
+  if (ok) {
+    std::string close_error;
+    loc.has_close = locate_function(elf, table, kCloseName, false, loc.close, close_error, io_failed);
+    loc.found = true;
+    loc.reason = "crypto/tls located from .gopclntab";
+  }
+  loc.definitive = !io_failed;
+  // A binary replaced or rewritten while we read it may mix two versions: never trust that.
   if (!elf.unchanged_on_disk(path)) {
+    loc = GoTlsLocation{};
     loc.reason = "file changed while it was analysed";
+  }
+  if (!loc.found) {
+    loc.write = loc.read = loc.close = GoFunctionProbes{};
+    loc.has_close = false;
+  }
+  return loc;
+}
+
+// A cached success is reused only when its sites still fit the file: each entry offset is its
+// vaddr's place in a loaded segment, each recorded RET is a RET byte within reach of its entry.
+bool cached_entry_plausible(const ElfFile& elf, const GoTlsLocation& loc) {
+  if (!loc.found) return true;
+  if (loc.write.name != kWriteName || loc.read.name != kReadName || (loc.has_close && loc.close.name != kCloseName))
+    return false;
+  auto plausible = [&](const GoFunctionProbes& f) {
+    std::optional<uint64_t> off = elf.vaddr_to_offset(f.entry_vaddr);
+    if (!off || *off != f.entry) return false;
+    for (uint64_t r : f.rets) {
+      uint8_t op = 0;
+      if (r <= f.entry || r - f.entry >= kMaxFunctionBytes || !elf.read(r, &op, 1) || op != 0xc3) return false;
+    }
+    return true;
+  };
+  return plausible(loc.write) && plausible(loc.read) && (!loc.has_close || plausible(loc.close));
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+GoTlsLocation locate_go_tls(const std::string& path) {
+  auto t0 = std::chrono::steady_clock::now();
+  GoTlsLocation loc;
+  ElfFile elf;
+  if (!elf.open(path)) loc.reason = elf.error();
+  else loc = locate_in(elf, path);
+  loc.analysis_seconds = seconds_since(t0);
+  return loc;
+}
+
+namespace {
+
+std::optional<GoTlsLocation> cached_for(const ElfFile& elf, const std::string& path, const std::string& cache_dir) {
+  const std::string key = go_binary_key(elf);
+  std::optional<GoTlsLocation> hit = GoLocationCache(cache_dir).load(key);
+  if (!hit || !cached_entry_plausible(elf, *hit) || !elf.unchanged_on_disk(path)) return std::nullopt;
+  hit->key = key;
+  hit->from_cache = true;
+  return hit;
+}
+
+}  // namespace
+
+std::optional<GoTlsLocation> cached_go_tls_location(const std::string& path, const std::string& cache_dir) {
+  auto t0 = std::chrono::steady_clock::now();
+  ElfFile elf;
+  if (!elf.open(path)) return std::nullopt;
+  std::optional<GoTlsLocation> hit = cached_for(elf, path, cache_dir);
+  if (hit) hit->analysis_seconds = seconds_since(t0);
+  return hit;
+}
+
+GoTlsLocation locate_go_tls_cached(const std::string& path, const std::string& cache_dir) {
+  auto t0 = std::chrono::steady_clock::now();
+  GoTlsLocation loc;
+  ElfFile elf;
+  if (!elf.open(path)) {
+    loc.reason = elf.error();
+    loc.analysis_seconds = seconds_since(t0);
     return loc;
   }
-  loc.found = true;
-  loc.reason = "crypto/tls located from .gopclntab";
+  if (auto hit = cached_for(elf, path, cache_dir)) {
+    loc = *hit;
+  } else {
+    loc = locate_in(elf, path);
+    if (loc.definitive) GoLocationCache(cache_dir).store(loc.key, loc);
+  }
+  loc.analysis_seconds = seconds_since(t0);
   return loc;
 }
 

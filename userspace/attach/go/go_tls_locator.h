@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,12 @@ struct GoTlsLocation {
   GoFunctionProbes read;   // crypto/tls.(*Conn).Read
   bool has_close = false;  // crypto/tls.(*Conn).Close (entry only): connection end
   GoFunctionProbes close;
+  std::string key;         // cache key (go_binary_key)
+  // The result follows from the file's content alone (not from a read error or a concurrent
+  // change), so it may be cached under `key`.
+  bool definitive = false;
+  bool from_cache = false;
+  double analysis_seconds = 0;
 };
 
 // Cheap test (section names only): does this ELF look like a Go program?
@@ -31,5 +38,16 @@ bool is_go_binary(const std::string& path);
 
 // Full analysis. Exactly one answer per function or found == false with a reason: never a guess.
 GoTlsLocation locate_go_tls(const std::string& path);
+
+// Analysis through the cache in `cache_dir` (created when missing): a hit costs the ELF headers, the
+// build id note and a few bytes per probe site (each recorded RET must still be a RET); a miss
+// analyses and stores definitive results. A corrupt or stale entry is ignored and replaced.
+inline constexpr const char* kDefaultGoCacheDir = "/var/cache/agentprof/go";
+GoTlsLocation locate_go_tls_cached(const std::string& path, const std::string& cache_dir = kDefaultGoCacheDir);
+
+// Only the cache: the entry for this file when one exists and still fits it, else nullopt, without
+// analysing. Entries exist only for Go binaries that went through the analysis.
+std::optional<GoTlsLocation> cached_go_tls_location(const std::string& path,
+                                                    const std::string& cache_dir = kDefaultGoCacheDir);
 
 }  // namespace agentprof::gotls

@@ -1,5 +1,8 @@
-// go_tls_locate BINARY...: prints where crypto/tls Read/Write would be probed, or why not.
+// go_tls_locate [--cache DIR] BINARY...: prints where crypto/tls Read/Write would be probed, or why
+// not, and how long it took (through the cache in DIR when given).
 #include <cstdio>
+#include <cstring>
+#include <string>
 
 #include "attach/go/go_tls_locator.h"
 
@@ -14,10 +17,17 @@ static void print_function(const GoFunctionProbes& f) {
 
 int main(int argc, char** argv) {
   int status = 0;
+  std::string cache;
   for (int i = 1; i < argc; i++) {
-    agentprof::gotls::GoTlsLocation loc = agentprof::gotls::locate_go_tls(argv[i]);
-    std::printf("%s: %s (%s) go=%s\n", argv[i], loc.found ? "found" : "not found",
-                loc.reason.c_str(), loc.go_version.empty() ? "?" : loc.go_version.c_str());
+    if (std::strcmp(argv[i], "--cache") == 0 && i + 1 < argc) {
+      cache = argv[++i];
+      continue;
+    }
+    agentprof::gotls::GoTlsLocation loc =
+        cache.empty() ? agentprof::gotls::locate_go_tls(argv[i]) : agentprof::gotls::locate_go_tls_cached(argv[i], cache);
+    std::printf("%s: %s (%s) go=%s key=%s %.3f ms%s\n", argv[i], loc.found ? "found" : "not found",
+                loc.reason.c_str(), loc.go_version.empty() ? "?" : loc.go_version.c_str(), loc.key.c_str(),
+                loc.analysis_seconds * 1000, loc.from_cache ? " (cached)" : "");
     if (!loc.found) {
       status = 1;
       continue;
