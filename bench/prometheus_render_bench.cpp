@@ -9,7 +9,8 @@
 
 #include <httplib.h>
 
-#include "exporters/prometheus/prometheus_server.h"
+#include "endpoint/local_http_server.h"
+#include "endpoint/metrics_route.h"
 #include "exporters/prometheus/prometheus_text.h"
 #include "metrics/metrics_registry.h"
 
@@ -68,7 +69,8 @@ void run(const char* label, int spans) {
   if (again.families.empty()) std::abort();
 
   // A whole scrape over HTTP (snapshot + render + send), plain and gzip-compressed as Prometheus asks.
-  PrometheusServer server({"127.0.0.1", 0}, [&reg] { return reg.snapshot(); });
+  LocalHttpServer server({"127.0.0.1", 0});
+  add_metrics_route(server, [&reg] { return reg.snapshot(); });
   std::string error;
   if (!server.start(&error)) {
     std::fprintf(stderr, "%s\n", error.c_str());

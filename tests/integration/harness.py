@@ -235,3 +235,12 @@ def capture_summary(stderr):
         "truncated_bytes": num(r"truncated_bytes=(\d+)"),
         "gap_bytes": num(r"stream_gaps=\d+ \((\d+) bytes\)"),
     }
+
+
+def compile_hot_functions(directory):
+    """Builds flame_targets/hot_functions.cpp into `directory`; returns the binary's path.
+    -O0 + frame pointers: every function (leaves included) has a frame the kernel can walk."""
+    binary = os.path.join(directory, "hot_functions")
+    source = os.path.join(ROOT, "tests", "integration", "flame_targets", "hot_functions.cpp")
+    subprocess.run(["g++", "-O0", "-fno-omit-frame-pointer", "-o", binary, source], check=True)
+    return binary

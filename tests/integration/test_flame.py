@@ -39,10 +39,7 @@ class FlameTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="agentprof-flame-")
-        cls.hot_binary = os.path.join(cls.tmp, "hot_functions")
-        # -O0 + frame pointers: every function (leaves included) has a frame the kernel can walk.
-        subprocess.run(["g++", "-O0", "-fno-omit-frame-pointer", "-o", cls.hot_binary,
-                        os.path.join(TARGETS, "hot_functions.cpp")], check=True)
+        cls.hot_binary = h.compile_hot_functions(cls.tmp)
 
     @classmethod
     def tearDownClass(cls):

@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 
+#include "cli/llm_activity_tap.h"
 #include "http/http_stage.h"
 #include "llm/llm_stage.h"
 #include "llm/pricing.h"
@@ -24,7 +25,12 @@ std::unique_ptr<LlmPipeline> LlmPipeline::create(const LlmPipelineOptions& o, Sp
   LlmStageOptions lo;
   lo.capture_content = o.capture_content;
   p->llm_ = std::make_unique<LlmStage>(*p->builder_, *p->prices_, lo);
-  p->http_ = std::make_unique<HttpStage>(*p->llm_);
+  ExchangeSink* exchanges = p->llm_.get();
+  if (o.activity) {
+    p->tap_ = std::make_unique<LlmActivityTap>(*p->llm_, *o.activity);
+    exchanges = p->tap_.get();
+  }
+  p->http_ = std::make_unique<HttpStage>(*exchanges);
   return p;
 }
 

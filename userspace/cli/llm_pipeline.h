@@ -13,6 +13,8 @@ namespace agentprof {
 
 class HttpStage;
 class LlmStage;
+class LlmActivityTap;
+class LlmActivityListener;
 class PriceTable;
 class SpanBuilder;
 class ContainerAttributes;
@@ -22,6 +24,8 @@ struct LlmStageStats;
 struct LlmPipelineOptions {
   bool capture_content = false;
   std::string prices_file;  // user price table merged over the built-in one
+  // Told how many LLM calls each process has in flight (CPU profiling's split); may be null.
+  LlmActivityListener* activity = nullptr;
 };
 
 class LlmPipeline {
@@ -41,6 +45,7 @@ class LlmPipeline {
   std::unique_ptr<ContainerAttributes> containers_;
   std::unique_ptr<SpanBuilder> builder_;
   std::unique_ptr<LlmStage> llm_;
+  std::unique_ptr<LlmActivityTap> tap_;  // between http_ and llm_ when activity is wanted
   std::unique_ptr<HttpStage> http_;
 };
 

@@ -1,6 +1,8 @@
 // `agentprof serve`: the long-running mode for hosts and DaemonSets. Captures like `trace`, and
 // sends every span to the embedded store, the metrics registry (Prometheus endpoint, OTLP metrics)
-// and, when configured, an OTLP/HTTP collector. SIGTERM flushes everything before exit.
+// and, when configured, an OTLP/HTTP collector. It also profiles CPU continuously (19 Hz), serves
+// flame graphs on the local HTTP endpoint and pushes profiles to Pyroscope when configured.
+// SIGTERM flushes everything before exit.
 #include "cli/serve_command.h"
 
 #include <CLI/CLI.hpp>
@@ -15,10 +17,15 @@
 #include "http/http_stats.h"
 #include "cli/serve_config.h"
 #include "cli/signals.h"
+#include "endpoint/flame_routes.h"
+#include "endpoint/local_http_server.h"
+#include "endpoint/metrics_route.h"
 #include "exporters/jsonl/jsonl_writer.h"
 #include "exporters/otlp/otlp_http_exporter.h"
-#include "exporters/prometheus/prometheus_server.h"
+#include "exporters/pyroscope/pyroscope_pusher.h"
 #include "metrics/metrics_registry.h"
+#include "profile/continuous_profiler.h"
+#include "profile/cpu_split_metrics.h"
 #include "store/span_store.h"
 #include "trace/span_sink.h"
 
@@ -31,12 +38,21 @@ CLI::App* add_serve_command(CLI::App& app, ServeFlags& f) {
   cmd->add_option("--comm", f.comm, "Trace only processes with this name");
   cmd->add_option("--cgroup", f.cgroup, "Trace only this cgroup v2 directory (and below)");
   cmd->add_option("--port", f.ports, "Plaintext TCP ports to capture")->take_all();
-  cmd->add_option("--prometheus", f.prometheus, "Prometheus endpoint host:port (empty: off)");
+  cmd->add_option("--prometheus", f.prometheus,
+                  "Local HTTP endpoint host:port: /metrics and /debug/flame (empty: off)");
   cmd->add_option("--store", f.store, "SQLite store path (empty: off)");
   cmd->add_option("--otlp", f.otlp_endpoint, "OTLP/HTTP base URL, e.g. http://collector:4318");
   cmd->add_option("--jsonl", f.jsonl, "Also write spans as JSONL to FILE");
   cmd->add_option("--prices", f.prices, "Price table file overriding the built-in one");
   cmd->add_flag("--content", f.content, "Record prompt and completion text");
+  cmd->add_flag("--no-profiling", f.no_profiling, "No continuous CPU profiling");
+  cmd->add_option("--profile-frequency", f.profile_frequency, "Continuous profiling rate in Hz (default 19)");
+  cmd->add_option("--profile-window", f.profile_window, "Seconds per continuous profiling window (default 10)");
+  cmd->add_option("--profile-windows-kept", f.profile_windows_kept, "Recent windows kept in memory (default 30)");
+  cmd->add_flag("--profile-llm-processes-only", f.profile_llm_processes_only,
+                "Profile only processes of the scope that made LLM calls");
+  cmd->add_option("--pyroscope", f.pyroscope_url, "Push profiles to this Pyroscope server URL");
+  cmd->add_option("--pyroscope-app", f.pyroscope_app, "Pyroscope application name (default agentprof)");
   cmd->add_flag("--print-config", f.print_config, "Print the effective configuration and exit");
   return cmd;
 }
@@ -65,6 +81,31 @@ void declare_own_metrics(MetricsRegistry& r) {
   r.declare("agentprof.queue.depth", MetricKind::kGauge, "{item}", "Items waiting in an internal queue", true);
   r.declare("agentprof.export.dropped", MetricKind::kCounter, "{span}", "Spans an exporter dropped", true);
   r.declare("agentprof.http.parse_errors", MetricKind::kCounter, "{error}", "HTTP parse errors", true);
+  r.declare("agentprof.profile.samples", MetricKind::kCounter, "{sample}",
+            "CPU samples in closed continuous-profiling windows", true);
+  r.declare("agentprof.profile.lost_samples", MetricKind::kCounter, "{sample}",
+            "CPU samples whose stack could not be recorded", true);
+  r.declare("agentprof.profile.windows", MetricKind::kCounter, "{window}", "Continuous-profiling windows closed", true);
+  r.declare("agentprof.profile.agent_processes", MetricKind::kGauge, "{process}",
+            "Processes profiled because they made LLM calls", true);
+  r.declare("agentprof.profile.captures", MetricKind::kCounter, "{capture}",
+            "On-demand flame graph captures, by outcome", true);
+  r.declare("agentprof.pyroscope.uploads", MetricKind::kCounter, "{window}",
+            "Profile windows pushed to Pyroscope, by outcome (sent, failed, rejected, dropped)", true);
+  r.declare("agentprof.pyroscope.retries", MetricKind::kCounter, "{request}", "Pyroscope push retries", true);
+}
+
+// The profiler's scope is serve's scope; without one it follows the processes making LLM calls.
+profile::ContinuousProfilerOptions profiler_options(const ServeConfig& c) {
+  profile::ContinuousProfilerOptions o;
+  o.scope.pids = c.capture.pids;
+  o.scope.comm = c.capture.comm;
+  o.scope.cgroup_path = c.capture.cgroup;
+  o.frequency_hz = c.profiling.frequency_hz;
+  o.window_seconds = c.profiling.window_seconds;
+  o.windows_kept = c.profiling.windows_kept;
+  o.llm_processes_only = c.profiling.llm_processes_only;
+  return o;
 }
 
 }  // namespace
@@ -120,22 +161,54 @@ int run_serve(const ServeFlags& flags) {
     }
     spans.add(*jsonl);
   }
-  std::unique_ptr<LlmPipeline> pipeline = LlmPipeline::create({config.content, config.prices}, spans, error);
+  // Continuous profiling: windows go to Pyroscope when configured; the CPU split to /metrics.
+  profile::CpuSplitMetrics cpu_split;
+  std::unique_ptr<pyroscope::PyroscopePusher> pyroscope_push;
+  if (config.pyroscope.enabled()) pyroscope_push = std::make_unique<pyroscope::PyroscopePusher>(config.pyroscope);
+  std::unique_ptr<profile::ContinuousProfiler> profiler;
+  std::string profiling_state = "off";
+  if (config.profiling.enabled) {
+    profiler = std::make_unique<profile::ContinuousProfiler>(&cpu_split);
+    profile::ContinuousProfiler::WindowSink sink;
+    if (pyroscope_push) sink = [p = pyroscope_push.get()](const Profile& window) { p->push(window); };
+    if (profiler->start(profiler_options(config), std::move(sink), error)) {
+      profiling_state = std::to_string(config.profiling.frequency_hz) + " Hz, " +
+                        (profiler->agent_processes_only() ? "processes making LLM calls" : "the scope");
+    } else {
+      // Tracing LLM calls does not depend on perf events: keep serving, say why profiling is off.
+      fprintf(stderr, "agentprof: continuous profiling off: %s\n", error.c_str());
+      profiling_state = "off (" + error + ")";
+      profiler.reset();
+    }
+  }
+
+  LlmPipelineOptions pipeline_options{config.content, config.prices, profiler.get()};
+  std::unique_ptr<LlmPipeline> pipeline = LlmPipeline::create(pipeline_options, spans, error);
   if (!pipeline) {
     fprintf(stderr, "agentprof: %s\n", error.c_str());
     return 2;
   }
 
-  std::unique_ptr<PrometheusServer> prometheus;
+  // Everything a metrics reader sees: the registry plus the per-process CPU split, whose series
+  // come and go with processes (the registry keeps series forever).
+  auto full_snapshot = [&registry, &cpu_split, &profiler] {
+    MetricsSnapshot snap = registry.snapshot();
+    if (profiler) snap.families.push_back(cpu_split.family());
+    return snap;
+  };
+  FlameRoutes flame_routes(profiler.get());
+  std::unique_ptr<LocalHttpServer> endpoint;
   if (!config.prometheus.empty()) {
-    PrometheusServerOptions po;
-    if (!split_host_port(config.prometheus, po.host, po.port)) {
+    LocalHttpServerOptions eo;
+    if (!split_host_port(config.prometheus, eo.host, eo.port)) {
       fprintf(stderr, "agentprof: --prometheus: expected host:port, got '%s'\n", config.prometheus.c_str());
       return 2;
     }
-    prometheus = std::make_unique<PrometheusServer>(po, [&registry] { return registry.snapshot(); });
-    if (!prometheus->start(&error)) {
-      fprintf(stderr, "agentprof: prometheus endpoint: %s\n", error.c_str());
+    endpoint = std::make_unique<LocalHttpServer>(eo);
+    add_metrics_route(*endpoint, full_snapshot);
+    flame_routes.add_to(*endpoint);
+    if (!endpoint->start(&error)) {
+      fprintf(stderr, "agentprof: HTTP endpoint: %s\n", error.c_str());
       return 2;
     }
   }
@@ -145,10 +218,11 @@ int run_serve(const ServeFlags& flags) {
     fprintf(stderr, "agentprof: %s\n", error.c_str());
     return 2;
   }
-  fprintf(stderr, "agentprof: ready: %s; prometheus %s; store %s; otlp %s\n", session.ready_summary().c_str(),
-          prometheus ? ("http://" + config.prometheus + "/metrics").c_str() : "off",
+  fprintf(stderr, "agentprof: ready: %s; prometheus %s; store %s; otlp %s; profiling %s; pyroscope %s\n",
+          session.ready_summary().c_str(), endpoint ? ("http://" + config.prometheus + "/metrics").c_str() : "off",
           config.store.empty() ? "off" : config.store.c_str(),
-          config.otlp_enabled ? otlp::url_for_display(config.otlp.traces_url()).c_str() : "off");
+          config.otlp_enabled ? otlp::url_for_display(config.otlp.traces_url()).c_str() : "off", profiling_state.c_str(),
+          pyroscope_push ? pyroscope::url_for_display(config.pyroscope.url).c_str() : "off");
   fflush(stderr);
 
   // Values owned by the capture thread are pushed into the registry from this thread.
@@ -172,6 +246,27 @@ int run_serve(const ServeFlags& flags) {
       registry.set_counter("agentprof.export.dropped", {{"exporter", "otlp"}},
                            double(s.spans_dropped_queue_full + s.spans_failed + s.spans_rejected));
     }
+    if (profiler) {
+      profile::ContinuousProfilerStats s = profiler->stats();
+      registry.set_counter("agentprof.profile.samples", {}, double(s.samples));
+      registry.set_counter("agentprof.profile.lost_samples", {}, double(s.lost_samples));
+      registry.set_counter("agentprof.profile.windows", {}, double(s.windows));
+      registry.set_gauge("agentprof.profile.agent_processes", {}, double(s.agent_processes));
+    }
+    const FlameRouteStats& f = flame_routes.stats();
+    registry.set_counter("agentprof.profile.captures", {{"outcome", "done"}}, double(f.captures.load()));
+    registry.set_counter("agentprof.profile.captures", {{"outcome", "busy"}}, double(f.busy_rejections.load()));
+    registry.set_counter("agentprof.profile.captures", {{"outcome", "bad_request"}}, double(f.bad_requests.load()));
+    if (pyroscope_push) {
+      pyroscope::PushStats s = pyroscope_push->stats();
+      registry.set_counter("agentprof.pyroscope.uploads", {{"outcome", "sent"}}, double(s.sent));
+      registry.set_counter("agentprof.pyroscope.uploads", {{"outcome", "failed"}}, double(s.failed + s.render_errors));
+      registry.set_counter("agentprof.pyroscope.uploads", {{"outcome", "rejected"}}, double(s.rejected));
+      registry.set_counter("agentprof.pyroscope.uploads", {{"outcome", "dropped"}},
+                           double(s.dropped_queue_full + s.dropped_shutdown));
+      registry.set_counter("agentprof.pyroscope.retries", {}, double(s.retries));
+      registry.set_gauge("agentprof.queue.depth", {{"queue", "pyroscope"}}, double(s.queue_depth));
+    }
   };
 
   uint64_t last_publish = 0, last_metrics_export = monotonic_ns();
@@ -188,22 +283,34 @@ int run_serve(const ServeFlags& flags) {
       last_publish = now;
     }
     if (exporter && now - last_metrics_export >= uint64_t(config.metrics_interval_s) * 1'000'000'000) {
-      exporter->export_metrics(registry.snapshot());
+      exporter->export_metrics(full_snapshot());
       last_metrics_export = now;
     }
     if (g_counters_requested.exchange(false)) session.print_report(stderr, nullptr);
   }
-  // Clean shutdown: every in-flight call completes, then every sink is flushed.
+  // Clean shutdown: the endpoint stops answering (a capture in progress is abandoned), every
+  // in-flight call completes, the last profiling window closes, then every sink is flushed.
+  flame_routes.cancel();
+  if (endpoint) endpoint->stop();
   session.finish();
+  if (profiler) profiler->stop();
+  if (pyroscope_push) {
+    if (!pyroscope_push->shutdown(std::chrono::seconds(5)))
+      fprintf(stderr, "agentprof: Pyroscope queue not fully sent before shutdown\n");
+    pyroscope::PushStats s = pyroscope_push->stats();
+    fprintf(stderr, "  pyroscope: sent=%llu failed=%llu rejected=%llu dropped=%llu%s%s\n", (unsigned long long)s.sent,
+            (unsigned long long)(s.failed + s.render_errors), (unsigned long long)s.rejected,
+            (unsigned long long)(s.dropped_queue_full + s.dropped_shutdown),
+            s.last_error.empty() ? "" : " last_error=", s.last_error.c_str());
+  }
   publish();
   if (store) store->flush();
   if (jsonl) fflush(nullptr);
   if (exporter) {
-    exporter->export_metrics(registry.snapshot());
+    exporter->export_metrics(full_snapshot());
     if (!exporter->shutdown(std::chrono::seconds(10)))
       fprintf(stderr, "agentprof: OTLP queue not fully sent before shutdown (see counters)\n");
   }
-  if (prometheus) prometheus->stop();
   session.print_report(stderr, nullptr);
   pipeline->print_counters(stderr);
   return rc;

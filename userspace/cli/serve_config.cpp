@@ -49,7 +49,8 @@ bool apply_file(const std::string& path, ServeConfig& c, std::string& error) {
   }
   if (root.IsNull()) return true;
   try {
-    if (!check_keys(root, {"scope", "capture", "prometheus", "store", "otlp", "jsonl"}, path, error))
+    if (!check_keys(root, {"scope", "capture", "prometheus", "store", "otlp", "jsonl", "profiling", "pyroscope"}, path,
+                    error))
       return false;
     if (auto s = root["scope"]) {
       if (!check_keys(s, {"pids", "comm", "cgroup"}, path + ": scope", error)) return false;
@@ -108,6 +109,42 @@ bool apply_file(const std::string& path, ServeConfig& c, std::string& error) {
       }
     }
     if (root["jsonl"]) c.jsonl = root["jsonl"].as<std::string>();
+    if (auto s = root["profiling"]) {
+      if (!check_keys(s, {"enabled", "frequency_hz", "window_seconds", "windows_kept", "llm_processes_only"},
+                      path + ": profiling", error))
+        return false;
+      if (s["llm_processes_only"]) c.profiling.llm_processes_only = s["llm_processes_only"].as<bool>();
+      if (s["enabled"]) c.profiling.enabled = s["enabled"].as<bool>();
+      if (s["frequency_hz"]) c.profiling.frequency_hz = s["frequency_hz"].as<uint32_t>();
+      if (s["window_seconds"]) c.profiling.window_seconds = s["window_seconds"].as<uint32_t>();
+      if (s["windows_kept"]) c.profiling.windows_kept = s["windows_kept"].as<uint32_t>();
+    }
+    if (auto s = root["pyroscope"]) {
+      if (!check_keys(s, {"url", "app_name", "labels", "basic_auth", "tenant_id", "headers", "timeout"},
+                      path + ": pyroscope", error))
+        return false;
+      auto& p = c.pyroscope;
+      if (s["url"]) p.url = s["url"].as<std::string>();
+      if (s["app_name"]) p.app_name = s["app_name"].as<std::string>();
+      if (s["labels"])
+        for (const auto& kv : s["labels"]) p.labels.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+      if (auto a = s["basic_auth"]) {
+        if (!check_keys(a, {"username", "password"}, path + ": pyroscope.basic_auth", error)) return false;
+        if (a["username"]) p.basic_auth_user = a["username"].as<std::string>();
+        if (a["password"]) p.basic_auth_password = a["password"].as<std::string>();
+      }
+      if (s["tenant_id"]) p.tenant_id = s["tenant_id"].as<std::string>();
+      if (s["headers"])
+        for (const auto& kv : s["headers"]) p.headers.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>());
+      if (s["timeout"]) {
+        uint64_t secs = 0;
+        if (!parse_duration_s(s["timeout"].as<std::string>(), secs) || secs == 0) {
+          error = path + ": pyroscope.timeout: expected a duration like 10s";
+          return false;
+        }
+        p.timeout = std::chrono::milliseconds(secs * 1000);
+      }
+    }
   } catch (const YAML::Exception& e) {
     error = "config " + path + ": " + e.what();
     return false;
@@ -144,6 +181,41 @@ bool load_serve_config(const ServeFlags& f, ServeConfig& c, std::string& error, 
     c.otlp.endpoint = *f.otlp_endpoint;
     c.otlp_enabled = !f.otlp_endpoint->empty();
   }
+  // Pyroscope: PYROSCOPE_* variables (the names Pyroscope's own clients read) over the file, flags last.
+  if (const char* v = env("PYROSCOPE_SERVER_ADDRESS"); v && *v) c.pyroscope.url = v;
+  if (const char* v = env("PYROSCOPE_APPLICATION_NAME"); v && *v) c.pyroscope.app_name = v;
+  if (const char* v = env("PYROSCOPE_BASIC_AUTH_USER"); v && *v) c.pyroscope.basic_auth_user = v;
+  if (const char* v = env("PYROSCOPE_BASIC_AUTH_PASSWORD"); v && *v) c.pyroscope.basic_auth_password = v;
+  if (const char* v = env("PYROSCOPE_TENANT_ID"); v && *v) c.pyroscope.tenant_id = v;
+  if (f.pyroscope_url) c.pyroscope.url = *f.pyroscope_url;
+  if (f.pyroscope_app) c.pyroscope.app_name = *f.pyroscope_app;
+  if (f.no_profiling) c.profiling.enabled = false;
+  if (f.profile_llm_processes_only) c.profiling.llm_processes_only = true;
+  if (f.profile_frequency) c.profiling.frequency_hz = *f.profile_frequency;
+  if (f.profile_window) c.profiling.window_seconds = *f.profile_window;
+  if (f.profile_windows_kept) c.profiling.windows_kept = *f.profile_windows_kept;
+  if (c.profiling.frequency_hz == 0 || c.profiling.frequency_hz > 1000) {
+    error = "profiling.frequency_hz must be between 1 and 1000 (got " + std::to_string(c.profiling.frequency_hz) + ")";
+    return false;
+  }
+  if (c.profiling.window_seconds == 0 || c.profiling.window_seconds > 3600) {
+    error = "profiling.window_seconds must be between 1 and 3600 (got " + std::to_string(c.profiling.window_seconds) + ")";
+    return false;
+  }
+  if (c.profiling.windows_kept == 0 || c.profiling.windows_kept > 1000) {
+    error = "profiling.windows_kept must be between 1 and 1000 (got " + std::to_string(c.profiling.windows_kept) + ")";
+    return false;
+  }
+  if (c.pyroscope.enabled()) {
+    if (!c.profiling.enabled) {
+      error = "pyroscope: the push sends continuous-profiling windows, so profiling must be enabled";
+      return false;
+    }
+    if (std::string v = c.pyroscope.validate(); !v.empty()) {
+      error = v;
+      return false;
+    }
+  }
   if (c.otlp_enabled) {
     std::string v = c.otlp.validate();
     if (!v.empty()) {
@@ -172,6 +244,11 @@ std::string describe_serve_config(const ServeConfig& c) {
   for (std::string line; std::getline(details, line);) o << "  # " << line << "\n";
   o << "  metrics_interval: " << c.metrics_interval_s << "s\n";
   o << "jsonl: \"" << c.jsonl << "\"\n";
+  o << "profiling:\n  enabled: " << (c.profiling.enabled ? "true" : "false") << "\n  frequency_hz: "
+    << c.profiling.frequency_hz << "\n  window_seconds: " << c.profiling.window_seconds << "\n  windows_kept: "
+    << c.profiling.windows_kept << "\n  llm_processes_only: " << (c.profiling.llm_processes_only ? "true" : "false")
+    << "\n";
+  o << "pyroscope:\n  enabled: " << (c.pyroscope.enabled() ? "true" : "false") << "\n" << c.pyroscope.describe();
   return o.str();
 }
 

@@ -52,7 +52,7 @@ bool share_common(profile_bpf* p, proc_bpf* o, std::string& e) {
 ProfileBpf::ProfileBpf() : objects_(std::make_unique<Objects>()) {}
 ProfileBpf::~ProfileBpf() { stop(); }
 
-bool ProfileBpf::load(const ScopeFilter& scope) {
+bool ProfileBpf::load(const ScopeFilter& scope, bool pid_scope) {
   libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
   Objects& o = *objects_;
   o.proc = proc_bpf__open();
@@ -79,7 +79,7 @@ bool ProfileBpf::load(const ScopeFilter& scope) {
   }
   ap_config cfg{};
   cfg.self_tgid = uint32_t(getpid());
-  if (!scope.pids.empty()) cfg.filter |= AP_FILTER_PID;
+  if (!scope.pids.empty() || pid_scope) cfg.filter |= AP_FILTER_PID;
   if (!scope.comm.empty()) {
     cfg.filter |= AP_FILTER_COMM;
     strncpy(cfg.comm, scope.comm.c_str(), AP_COMM_LEN - 1);

@@ -31,8 +31,9 @@ class ProfileBpf {
   ProfileBpf(const ProfileBpf&) = delete;
   ProfileBpf& operator=(const ProfileBpf&) = delete;
 
-  // Loads and configures; does not sample yet. False with error() on failure.
-  bool load(const ScopeFilter& scope);
+  // Loads and configures; does not sample yet. False with error() on failure. `pid_scope`: filter
+  // by traced pids even when scope.pids is empty (targets are added later with add_traced_pid).
+  bool load(const ScopeFilter& scope, bool pid_scope = false);
   // Opens the per-CPU events at `frequency_hz` and attaches. CPUs that are offline are skipped.
   bool start(uint32_t frequency_hz);
   void stop();

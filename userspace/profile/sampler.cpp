@@ -3,10 +3,12 @@
 #include <time.h>
 
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "profile/stack_key.h"
 #include "profile/stack_merger.h"
 
 namespace agentprof::profile {
@@ -37,18 +39,6 @@ Frame marker_frame(const char* name) {
   f.function = name;
   f.kind = FrameKind::kUnknown;
   return f;
-}
-
-void append_key(std::string& key, const Frame& f) {
-  key += f.function;
-  key += '\x1f';
-  key += f.module;
-  key += '\x1f';
-  key += f.file;
-  key += '\x1f';
-  key += std::to_string(f.line);
-  key += char('0' + int(f.kind));
-  key += '\x1e';
 }
 
 // Processes already descending from `roots` (the kernel only sees forks that happen from now on).
@@ -98,7 +88,7 @@ bool Sampler::start(const SamplerOptions& options) {
     error_ = "frequency must be between 1 and 10000 Hz";
     return false;
   }
-  if (!bpf_.load(options_.scope)) {
+  if (!bpf_.load(options_.scope, options.targets_added_later)) {
     error_ = bpf_.error();
     return false;
   }
@@ -230,9 +220,7 @@ void Sampler::add_sample(const RawSample& raw, std::unordered_map<int32_t, std::
   bool user_missing = k.user_stack_id < 0 ? (k.kernel_stack_id < 0) : (user == nullptr);
   if (stack.empty() || user_missing) stack.insert(stack.begin(), marker_frame("[stack not recorded]"));
 
-  std::string key = std::to_string(pid) + '\x1d';
-  for (const Frame& f : stack) append_key(key, f);
-  auto [it, fresh] = sample_index_.emplace(std::move(key), profile_.samples.size());
+  auto [it, fresh] = sample_index_.emplace(stack_key(pid, stack), profile_.samples.size());
   if (fresh) {
     StackSample s;
     s.pid = pid;
@@ -303,6 +291,38 @@ Profile Sampler::finish() {
     python_resolver_.forget_process(pid_t(pid));
   }
   return std::move(profile_);
+}
+
+bool Sampler::add_target(uint32_t pid) {
+  bool ok = true;
+  for (uint32_t p : with_descendants({pid})) ok = bpf_.add_traced_pid(p) && ok;
+  return ok;
+}
+
+CpuActivitySplit Sampler::take_activity() {
+  CpuActivitySplit out = std::move(activity_);
+  activity_ = CpuActivitySplit{};
+  return out;
+}
+
+void Sampler::forget_process(uint32_t pid) {
+  pids_seen_.erase(pid);
+  comms_.erase(pid);
+  python_skipped_.erase(pid);
+  if (python_.erase(pid)) {
+    bpf_.forget_python_process(pid);
+    python_resolver_.forget_process(pid_t(pid));
+  }
+  symbolizer_.forget_process(pid_t(pid));
+}
+
+void Sampler::forget_exited_processes() {
+  std::set<uint32_t> known(pids_seen_);
+  for (const auto& [pid, comm] : comms_) known.insert(pid);
+  for (const auto& [pid, target] : python_) known.insert(pid);
+  struct stat st;
+  for (uint32_t pid : known)
+    if (stat(("/proc/" + std::to_string(pid)).c_str(), &st) != 0) forget_process(pid);
 }
 
 std::string Sampler::python_notes() const {

@@ -24,6 +24,9 @@ struct SamplerOptions {
   ScopeFilter scope;
   uint32_t frequency_hz = 99;
   bool python_frames = true;
+  // Sample only processes given to add_target() later (`serve` without a scope: the processes that
+  // made LLM calls), even while scope.pids is empty.
+  bool targets_added_later = false;
 };
 
 inline constexpr uint32_t kDefaultFlameFrequencyHz = 99;
@@ -51,7 +54,15 @@ class Sampler {
   // previous call, leaving sampling running and starting a new window.
   Profile take_window();
   // LLM activity: `calls` requests of `pid` in flight (0 = none); samples are tagged at sample time.
+  // Both only update kernel maps: safe from another thread while this one samples.
   void set_llm_in_flight(uint32_t pid, uint32_t calls) { bpf_.set_llm_in_flight(pid, calls); }
+  // Adds `pid` and its current descendants to the pid scope (later children join in the kernel).
+  bool add_target(uint32_t pid);
+  // The CPU split since the previous call (continuous mode: the caller accumulates it).
+  CpuActivitySplit take_activity();
+  // Drops what is kept per process (names, Python state, symbol caches) for processes that have
+  // exited, so a long-running sampler's memory does not grow with every process ever seen.
+  void forget_exited_processes();
 
   const std::string& error() const { return error_; }
   const SamplerStats& stats() const { return stats_; }
@@ -69,6 +80,7 @@ class Sampler {
   void reset_window();
   void close_window();
   const std::string& comm_of(uint32_t pid);
+  void forget_process(uint32_t pid);
   void add_sample(const RawSample& raw, std::unordered_map<int32_t, std::vector<Frame>>& user_cache,
                   std::unordered_map<int32_t, std::vector<Frame>>& kernel_cache);
 
