@@ -90,6 +90,16 @@ def run_target(binary, seconds, profiler=None):
     return units, usage.ru_utime + usage.ru_stime, wall, note
 
 
+def bootstrap_median_interval(values, resamples=2000):
+    """95% interval of the median of `values` by resampling them with replacement."""
+    import random
+    if len(values) < 2:
+        return (values[0], values[0]) if values else (0.0, 0.0)
+    rng = random.Random(1)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(resamples))
+    return medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
+
+
 def bpf_program_cost(agentprof, label, argv, needs_go, secs, tmp):
     import json
     bpftool = shutil.which("bpftool") or "/usr/sbin/bpftool"
@@ -164,20 +174,32 @@ def main():
             configs.append(("bcc profile -F 99", (lambda pid: [bcc, "-F", "99", "-p", str(pid), long_enough], 8.0)))
         results = {name: [] for name, _ in configs}
         notes = {}
+        import random
+        order_rng = random.Random(2)
         for _ in range(args.rounds):
-            for name, argv in configs:
+            order = list(configs)
+            order_rng.shuffle(order)  # no configuration always runs first (or right after another)
+            for name, argv in order:
                 units, cpu, wall, note = run_target(binary, secs, argv)
                 if note:
                     notes[name] = note
                 results[name].append((units / cpu if cpu > 0 else 0.0, units / wall))
-        base_cpu = statistics.median(r[0] for r in results["baseline"])
-        base_wall = statistics.median(r[1] for r in results["baseline"])
-        print("%-24s %14s %9s %14s %9s" % ("configuration", "work/CPU-s", "loss", "work/wall-s", "loss"))
+        # Each round ran every configuration once, back to back: compare each with the baseline of its
+        # own round (paired), so slow drift of the machine cancels; median over rounds with a 95%
+        # bootstrap interval.
+        print("%-24s %14s %26s %14s %9s" % ("configuration", "work/CPU-s", "loss (95% CI)", "work/wall-s", "loss"))
         for name, _ in configs:
+            if notes.get(name, "").startswith("exit"):
+                # The profiler failed to start: its runs measured an unprofiled target.
+                print("%-24s could not run: %s" % (name, notes[name]))
+                continue
             cpu = statistics.median(r[0] for r in results[name])
             wall = statistics.median(r[1] for r in results[name])
-            print("%-24s %14.0f %8.2f%% %14.0f %8.2f%%%s" % (
-                name, cpu, 100 * (1 - cpu / base_cpu), wall, 100 * (1 - wall / base_wall),
+            paired = [100 * (1 - r[0] / b[0]) for r, b in zip(results[name], results["baseline"]) if b[0] > 0]
+            paired_wall = [100 * (1 - r[1] / b[1]) for r, b in zip(results[name], results["baseline"]) if b[1] > 0]
+            lo, hi = bootstrap_median_interval(paired)
+            print("%-24s %14.0f %8.2f%% [%6.2f, %6.2f] %14.0f %8.2f%%%s" % (
+                name, cpu, statistics.median(paired), lo, hi, wall, statistics.median(paired_wall),
                 ("   [" + notes[name] + "]") if name in notes else ""))
         for name in ("perf record -F 99 -g", "bcc profile -F 99"):
             if not any(n == name for n, _ in configs):
