@@ -246,6 +246,7 @@ CaptureHealth CaptureSession::health() const {
             {"truncated", k[AP_STAT_TRUNCATED_BYTES]},
             {"stream_gap", st.gap_bytes},
             {"missed_call_entry", k[AP_STAT_MISSING_ENTRY]},
+            {"tls_call_via_unprobed_path", k[AP_STAT_TLS_UNMATCHED_RETURN]},
             {"ringbuf_full_control", k[AP_STAT_RB_FULL_CTRL]}};
   return h;
 }

@@ -25,10 +25,11 @@ void print_loss_report(const LossReportInputs& in, FILE* out) {
   fprintf(out,
           "  lost in kernel: ringbuf_full=%" PRIu64 " records (%" PRIu64 " bytes) ringbuf_full_control=%" PRIu64
           " read_failed=%" PRIu64 " (%" PRIu64 " bytes) truncated_bytes=%" PRIu64 " args_map_full=%" PRIu64
-          " conn_map_full=%" PRIu64 " missed_call_entry=%" PRIu64 "\n",
+          " conn_map_full=%" PRIu64 " missed_call_entry=%" PRIu64 " tls_calls_via_unprobed_path=%" PRIu64 "\n",
           k[AP_STAT_RB_FULL_DATA], k[AP_STAT_RB_FULL_DATA_BYTES], k[AP_STAT_RB_FULL_CTRL],
           k[AP_STAT_READ_FAIL], k[AP_STAT_READ_FAIL_BYTES], k[AP_STAT_TRUNCATED_BYTES],
-          k[AP_STAT_ARGS_MAP_FULL], k[AP_STAT_CONN_MAP_FULL], k[AP_STAT_MISSING_ENTRY]);
+          k[AP_STAT_ARGS_MAP_FULL], k[AP_STAT_CONN_MAP_FULL], k[AP_STAT_MISSING_ENTRY],
+          k[AP_STAT_TLS_UNMATCHED_RETURN]);
   fprintf(out,
           "  lost in userspace: stream_gaps=%" PRIu64 " (%" PRIu64 " bytes) overflow_bytes=%" PRIu64
           " duplicate_bytes=%" PRIu64 " malformed_records=%" PRIu64 " attach_failures=%d\n",
