@@ -247,11 +247,16 @@ void Sampler::collect() {
     if (r.key.kernel_stack_id >= 0) stack_ids.insert(r.key.kernel_stack_id);
     if (r.key.py_stack) py_keys.insert(r.key.py_stack);
   }
-  // Stacks are removed once read so the fixed-size maps never fill during long captures. A sample
-  // taken between the drain and this delete that reuses one of them shows up as "[stack not
-  // recorded]" / stacks_missing, never as a wrong stack.
-  for (int32_t id : stack_ids) bpf_.delete_stack(id);
-  for (uint64_t key : py_keys) bpf_.delete_python_stack(key);
+  // Stacks no sample used since the previous drain are removed, so the fixed-size maps never fill
+  // during long captures. Stacks still in use stay: deleting a hot stack right after the drain would
+  // orphan every sample taken meanwhile (symbolization can take a while), each shown as "[stack not
+  // recorded]". A stale stack hit again just as it is deleted is the only such loss left (counted).
+  for (int32_t id : stacks_used_last_drain_)
+    if (!stack_ids.count(id)) bpf_.delete_stack(id);
+  for (uint64_t key : python_stacks_used_last_drain_)
+    if (!py_keys.count(key)) bpf_.delete_python_stack(key);
+  stacks_used_last_drain_ = std::move(stack_ids);
+  python_stacks_used_last_drain_ = std::move(py_keys);
   stats_.kernel = bpf_.read_stats();
 }
 

@@ -92,6 +92,8 @@ class Sampler {
   std::map<uint32_t, PythonTarget> python_;
   std::map<uint32_t, std::string> python_skipped_;
   std::set<uint32_t> pids_seen_;
+  std::set<int32_t> stacks_used_last_drain_;          // kept in the kernel's map while still in use
+  std::set<uint64_t> python_stacks_used_last_drain_;
   std::map<uint32_t, std::string> comms_;
   std::unordered_map<std::string, size_t> sample_index_;  // serialized (pid, stack) -> samples index
   Profile profile_;
