@@ -4,6 +4,7 @@ binary and a stripped Go client whose analysis is already cached — and how tha
 each program sends its first LLM request.
 
     sudo bench/exec_attach_latency.py [--build build] [--runs 15] [--claude PATH] [--go PATH]
+                                      [--hold] [--only go|claude]
 
 Each run: a gate process (in scope through --pid) execs the program after `agentprof trace` is ready;
 agentprof reports "probed PATH (pid N): K probes, X ms after exec", X measured from the kernel's
@@ -12,6 +13,11 @@ LLM server over TLS; the server's log gives when its first request arrived (rela
 gate was released, which precedes the exec by well under a millisecond), and agentprof's JSONL shows
 whether that first call was captured. The Go client makes its first call at once (no --delay), the
 worst case for the exec race.
+
+--hold adds, interleaved with the plain runs, runs under `trace --hold-new-executables`: the kernel
+stops the program at exec until its probes are on. Those report the first-call capture rate with the
+hold, how long the program was held (agentprof's summary, exec event to SIGCONT) and how much later
+its first request went out than without the hold (the median of exec -> first request, compared).
 """
 import argparse
 import os
@@ -28,6 +34,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import harness as h  # noqa: E402
 
 PROBED = re.compile(r"agentprof: probed (\S+) \(pid (\d+)\): (\d+) probes, ([\d.]+) ms after exec; (.*)")
+HELD = re.compile(r"exec hold: held=(\d+) .* held_ms median=([\d.]+) max=([\d.]+)")
 
 
 def build_go_client(tmp):
@@ -39,11 +46,12 @@ def build_go_client(tmp):
     return out
 
 
-def one_run(argv, env, server, tmp, n):
-    jsonl = os.path.join(tmp, "run-%d.jsonl" % n)
+def one_run(argv, env, server, tmp, n, hold=False):
+    jsonl = os.path.join(tmp, "run-%d-%d.jsonl" % (n, hold))
     before = len(server.log())
     gate = h.Gate(argv, env=env)
-    ap = h.Agentprof(["--pid", str(gate.pid), "--jsonl", jsonl, "--no-store", "--quiet", "--no-lib-scan"])
+    ap = h.Agentprof(["--pid", str(gate.pid), "--jsonl", jsonl, "--no-store", "--quiet", "--no-lib-scan"] +
+                     (["--hold-new-executables"] if hold else []))
     released = time.time_ns()
     gate.go()
     rc, out, err = gate.wait(180)
@@ -56,7 +64,11 @@ def one_run(argv, env, server, tmp, n):
     calls = [e for e in server.log()[before:] if e["path"].startswith("/v1/")]
     first = min(calls, key=lambda e: e["request_done_unix_ns"])
     spans = {s["attributes"].get("gen_ai.response.id") for s in h.parse_jsonl(jsonl)} if os.path.exists(jsonl) else set()
+    held = HELD.search(ap.stderr())
+    if hold and not held:
+        raise RuntimeError("no exec hold summary:\n%s" % ap.stderr())
     return {
+        "held_ms": float(held.group(3)) if held and int(held.group(1)) else None,
         "attach_ms": float(m.group(4)),
         "how": m.group(5),
         "first_request_ms": (first["request_done_unix_ns"] - released) / 1e6,
@@ -66,10 +78,14 @@ def one_run(argv, env, server, tmp, n):
     }
 
 
-def summarise(name, runs):
+def summarise(name, runs, plain=None):
     att = [r["attach_ms"] for r in runs]
     first = [r["first_request_ms"] for r in runs]
     print("%s (%d runs; %s)" % (name, len(runs), runs[-1]["how"]))
+    held = [r["held_ms"] for r in runs if r["held_ms"] is not None]
+    if held:
+        print("  held at exec in %d/%d runs: median %.1f ms, min %.1f, max %.1f" % (
+            len(held), len(runs), statistics.median(held), min(held), max(held)))
     print("  exec -> probes attached: median %.1f ms, min %.1f, max %.1f" % (
         statistics.median(att), min(att), max(att)))
     print("  exec -> first request fully sent: median %.1f ms, min %.1f, max %.1f" % (
@@ -77,6 +93,9 @@ def summarise(name, runs):
     print("  first call captured in %d/%d runs; calls captured %d/%d" % (
         sum(r["first_captured"] for r in runs), len(runs), sum(r["captured"] for r in runs),
         sum(r["calls"] for r in runs)))
+    if plain:
+        print("  first request later than without the hold by %.1f ms (median against median)" % (
+            statistics.median(first) - statistics.median(r["first_request_ms"] for r in plain)))
 
 
 def main():
@@ -86,6 +105,8 @@ def main():
     ap.add_argument("--claude", default=os.path.join(ROOT, "tests", "integration", "agents", "node_modules",
                                                       "claude-code-2.1.330", "claude"))
     ap.add_argument("--go", help="a stripped Go client (built from tests/integration/go_client when absent)")
+    ap.add_argument("--hold", action="store_true", help="also run under --hold-new-executables (interleaved)")
+    ap.add_argument("--only", choices=("go", "claude"), help="measure one program only")
     a = ap.parse_args()
     h.AGENTPROF = os.path.join(a.build, "agentprof")
     tmp = tempfile.mkdtemp(prefix="agentprof-exec-bench-")
@@ -101,10 +122,18 @@ def main():
             ("Go client (stripped)", [go, "--base-url", server.base, "--cafile", certs["ca"], "--api",
                                       "anthropic:stream"], None),
         ]
+        if a.only:
+            programs = [p for p in programs if p[0].lower().startswith(a.only)]
         for name, argv, env in programs:
             one_run(argv, env, server, tmp, -1)  # fills the analysis cache; not counted
-            runs = [one_run(argv, env, server, tmp, i) for i in range(a.runs)]
+            runs, held = [], []
+            for i in range(a.runs):
+                runs.append(one_run(argv, env, server, tmp, i))
+                if a.hold:
+                    held.append(one_run(argv, env, server, tmp, i, hold=True))
             summarise(name, runs)
+            if a.hold:
+                summarise(name + ", --hold-new-executables", held, plain=runs)
         server.stop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

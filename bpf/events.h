@@ -95,10 +95,14 @@ struct ap_close_event {
   struct ap_conn_id conn;
 };
 
+/* ap_exec_event.flags / ap_mmap_event.flags: the kernel stopped the process (SIGSTOP) because the
+ * file is not in examined_files; userspace resumes it once it has examined the file. */
+#define AP_HOLD_STOPPED 0x1
+
 struct ap_exec_event {
   struct ap_event_header hdr;
   ap_u32 ppid;
-  ap_u32 pad;
+  ap_u32 flags; /* AP_HOLD_STOPPED */
   char comm[AP_COMM_LEN];
   char filename[AP_PATH_LEN];
 };
@@ -106,6 +110,22 @@ struct ap_exec_event {
 struct ap_mmap_event {
   struct ap_event_header hdr;
   char name[64]; /* base name of the mapped file */
+  ap_u32 flags;  /* AP_HOLD_STOPPED */
+  ap_u32 pad;
+};
+
+/* Key of the examined_files map: a file as the kernel names it. `dev` is the kernel's own dev_t
+ * encoding (major << 20 | minor, what /proc/PID/maps prints as major:minor), not stat()'s st_dev;
+ * userspace converts in one place (attach/kernel_file_key.h). */
+struct ap_file_key {
+  ap_u64 ino;
+  ap_u32 dev;
+  ap_u32 pad; /* always 0 */
+};
+
+/* Value of the held_tgids map (key: tgid): a process the kernel stopped for userspace. */
+struct ap_hold {
+  ap_u64 since_ns; /* bpf_ktime_get_ns() when it was stopped */
 };
 
 struct ap_exit_event {
@@ -129,6 +149,11 @@ enum ap_stat {
   AP_STAT_SOCK_CALLS,
   AP_STAT_TLS_UNMATCHED_RETURN,  /* a probed internal TLS function returned to a caller whose
                                     call site agentprof does not probe (its bytes are not seen) */
+  AP_STAT_HOLDS,                 /* processes stopped until their new file was examined */
+  AP_STAT_HOLD_FAILED,           /* a hold was wanted but not made (held_tgids full, signal refused):
+                                    the process ran on unheld */
+  AP_STAT_HOLD_SKIPPED,          /* not held on purpose: ptraced, already stopped or stopping, or
+                                    already held (another thread's hold covers it) */
   AP_STAT_COUNT
 };
 
@@ -148,7 +173,8 @@ struct ap_config {
   ap_u64 cgroup_id;
   char comm[AP_COMM_LEN];
   ap_u32 capture_sockets; /* 0: no plaintext socket capture */
-  ap_u32 pad;
+  ap_u32 hold_new_files;  /* 1: stop a process that execs (or maps a TLS-looking library from) a
+                             file not in examined_files until userspace resumes it */
 };
 
 #endif

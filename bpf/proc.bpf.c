@@ -1,6 +1,101 @@
 /* Process lifecycle: exec (attach to new binaries and libraries), fork (the --pid scope follows
- * descendants), exit (connections of a dead process end; claude -p never frees its SSL objects). */
+ * descendants), exit (connections of a dead process end; claude -p never frees its SSL objects).
+ * With ap_config.hold_new_files, a process that execs (or maps a TLS-looking library from) a file
+ * userspace has not examined yet is stopped until userspace has probed it, so its first TLS call is
+ * not missed. */
 #include "common.bpf.h"
+
+#define AP_SIGCONT 18
+#define AP_SIGSTOP 19
+/* Kernel constants (not in BTF), unchanged for many releases. */
+#define AP_SIGNAL_STOP_STOPPED 0x1         /* signal->flags: the group stop is complete */
+#define AP_JOBCTL_STOP_PENDING (1ul << 17) /* task->jobctl: this task is to join a group stop */
+
+/* Files userspace has examined (TLS or not), keyed as the kernel names them. Only proc.bpf.o uses
+ * it. Resized by userspace before load; the default of 1 costs nothing when the hold is off (and
+ * other loaders of this object never enable it). LRU: an evicted file only costs one more hold. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 1);
+  __type(key, struct ap_file_key);
+  __type(value, __u8);
+} examined_files SEC(".maps");
+
+/* Processes stopped here and not yet resumed. Every SIGSTOP sent below is followed by an entry that
+ * exists after it, and whoever takes an entry out (after the examination, the watchdog, agentprof's
+ * exit, its guardian) sends SIGCONT: so no process stays stopped by agentprof. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct ap_hold);
+} held_tgids SEC(".maps");
+
+static __always_inline bool hold_enabled(void) {
+  __u32 zero = 0;
+  struct ap_config *cfg = bpf_map_lookup_elem(&ap_config_map, &zero);
+  return cfg && cfg->hold_new_files;
+}
+
+static __always_inline bool examined(struct inode *inode) {
+  struct ap_file_key key = {};
+  key.ino = BPF_CORE_READ(inode, i_ino);
+  key.dev = BPF_CORE_READ(inode, i_sb, s_dev); /* kernel dev_t: see struct ap_file_key */
+  return bpf_map_lookup_elem(&examined_files, &key) != NULL;
+}
+
+/* Stopped, stopping, or about to stop (a SIGSTOP pending): whoever asked will continue it, and a
+ * SIGCONT of ours would undo their stop. (A thread of a stopped group can still be inside mmap.) */
+static __always_inline bool stopped_or_stopping(struct task_struct *task) {
+  if (BPF_CORE_READ(task, signal, flags) & AP_SIGNAL_STOP_STOPPED) return true;
+  if (BPF_CORE_READ(task, jobctl) & AP_JOBCTL_STOP_PENDING) return true;
+  unsigned long pending = BPF_CORE_READ(task, pending.signal.sig[0]) |
+                          BPF_CORE_READ(task, signal, shared_pending.signal.sig[0]);
+  return pending & (1ul << (AP_SIGSTOP - 1));
+}
+
+/* Stops the current process (SIGSTOP to its thread group, acted on when the task returns to user
+ * mode) until userspace resumes it. Not held: a ptraced process (its tracer would see our SIGSTOP),
+ * one stopped or stopping already, one held already (that hold covers this thread too). */
+static __always_inline bool hold_current(struct task_struct *task) {
+  __u32 tgid = current_tgid();
+  if (BPF_CORE_READ(task, ptrace) || stopped_or_stopping(task) || bpf_map_lookup_elem(&held_tgids, &tgid)) {
+    stat_add(AP_STAT_HOLD_SKIPPED, 1);
+    return false;
+  }
+  struct ap_hold fresh = {};
+  fresh.since_ns = bpf_ktime_get_ns();
+  if (bpf_map_update_elem(&held_tgids, &tgid, &fresh, BPF_NOEXIST) != 0) {
+    /* Another thread's hold began meanwhile (it covers this one), or the table is full. */
+    stat_add(bpf_map_lookup_elem(&held_tgids, &tgid) ? AP_STAT_HOLD_SKIPPED : AP_STAT_HOLD_FAILED, 1);
+    return false;
+  }
+  if (bpf_send_signal(AP_SIGSTOP) != 0) {
+    bpf_map_delete_elem(&held_tgids, &tgid);
+    stat_add(AP_STAT_HOLD_FAILED, 1);
+    return false;
+  }
+  /* Taken out in between (agentprof stopping): its SIGCONT may have come before our SIGSTOP. */
+  if (!bpf_map_lookup_elem(&held_tgids, &tgid)) {
+    bpf_send_signal(AP_SIGCONT);
+    stat_add(AP_STAT_HOLD_FAILED, 1);
+    return false;
+  }
+  stat_add(AP_STAT_HOLDS, 1);
+  return true;
+}
+
+static __always_inline bool has_prefix(const char *s, const char *prefix, int n) {
+  for (int i = 0; i < n; i++)
+    if (s[i] != prefix[i]) return false;
+  return true;
+}
+
+/* The names userspace examines when mapped (attach/tls_attacher.cpp, looks_like_tls_library). */
+static __always_inline bool tls_library_name(const char *name) {
+  return has_prefix(name, "libssl", 6) || has_prefix(name, "libboringssl", 12) ||
+         has_prefix(name, "libnode", 7);
+}
 
 SEC("tracepoint/sched/sched_process_fork")
 int on_fork(struct trace_event_raw_sched_process_fork *ctx) {
@@ -30,6 +125,12 @@ int on_exec(struct trace_event_raw_sched_process_exec *ctx) {
   bpf_get_current_comm(&e->comm, sizeof(e->comm));
   unsigned int off = ctx->__data_loc_filename & 0xFFFF;
   bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + off);
+  e->flags = 0;
+  if (hold_enabled()) {
+    /* The new image: mm->exe_file is set before this tracepoint fires. */
+    struct inode *inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
+    if (inode && !examined(inode) && hold_current(task)) e->flags |= AP_HOLD_STOPPED;
+  }
   /* Wake userspace now: it must attach to the new binary before its first request. */
   bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
   return 0;
@@ -47,6 +148,7 @@ int on_exit(struct trace_event_raw_sched_process_template *ctx) {
   /* The process is gone when its last thread exits (signal->live already decremented). */
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   if (BPF_CORE_READ(task, signal, live.counter) != 0) return 0;
+  bpf_map_delete_elem(&held_tgids, &tgid); /* killed while held: nothing left to resume */
   if (in_scope()) {
     struct ap_exit_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
     if (e) {
@@ -82,6 +184,13 @@ int on_mmap(struct trace_event_raw_sys_enter *ctx) {
   }
   fill_header(&e->hdr, AP_EV_MMAP_EXEC);
   bpf_probe_read_kernel_str(e->name, sizeof(e->name), name);
+  e->flags = 0;
+  e->pad = 0;
+  /* Stopped after this mmap returns, so the mapping is in /proc/PID/maps by the time it is stopped. */
+  if (hold_enabled() && tls_library_name(e->name)) {
+    struct inode *inode = BPF_CORE_READ(f, f_inode);
+    if (inode && !examined(inode) && hold_current(task)) e->flags |= AP_HOLD_STOPPED;
+  }
   /* The library's first TLS call may follow within milliseconds: wake userspace now. */
   bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
   return 0;

@@ -13,6 +13,8 @@ PACKAGES=(
   prometheus golang-go python3.11-dev xz-utils
   # tests: real TLS clients and servers, unit test framework
   catch2 curl openssl python3 nodejs ca-certificates procps iproute2
+  # tests: a ptraced client (the exec hold leaves traced processes to their tracer)
+  strace
   # fuzzing runtime (libFuzzer ships with clang's runtime)
   libclang-rt-14-dev
   # benchmark peers

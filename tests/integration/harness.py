@@ -244,3 +244,13 @@ def compile_hot_functions(directory):
     source = os.path.join(ROOT, "tests", "integration", "flame_targets", "hot_functions.cpp")
     subprocess.run(["g++", "-O0", "-fno-omit-frame-pointer", "-o", binary, source], check=True)
     return binary
+
+
+def require_go():
+    """Go test clients are built with Debian's golang-go: missing under CI=true is a failure,
+    elsewhere a skip that says why."""
+    import shutil
+    if shutil.which("go") is None:
+        if IN_CI:
+            raise AssertionError("`go` (Debian golang-go) is missing and CI=true")
+        raise unittest.SkipTest("`go` not installed (apt-get install golang-go)")

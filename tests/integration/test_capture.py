@@ -45,6 +45,11 @@ libdir, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 sys.stdin.readline()
 os.environ["LD_LIBRARY_PATH"] = libdir
 import ssl, urllib.request  # _ssl links libssl.so.3, resolved now
+import time
+# Probes are attached asynchronously after the mapping is seen (5-25 ms, more on a loaded machine):
+# this test is about finding the new library; not missing even the first call needs
+# --hold-new-executables (test_exec_hold.py).
+time.sleep(1.0)
 ctx = ssl.create_default_context(cafile=cafile)
 body = b"dlopen-path-body-" * 10
 r = urllib.request.urlopen(urllib.request.Request(f"https://127.0.0.1:{port}/echo", data=body), context=ctx)

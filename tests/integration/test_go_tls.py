@@ -37,10 +37,7 @@ def build_go_client(tmp):
 class GoTlsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if shutil.which("go") is None:
-            if h.IN_CI:
-                raise AssertionError("`go` (Debian golang-go) is missing and CI=true")
-            raise unittest.SkipTest("`go` not installed (apt-get install golang-go)")
+        h.require_go()
         cls.tmp = tempfile.mkdtemp(prefix="agentprof-go-")
         cls.client = build_go_client(cls.tmp)
         # The binary really is stripped: no symbol table, so only .gopclntab can locate crypto/tls.

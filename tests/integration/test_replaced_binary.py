@@ -42,10 +42,7 @@ def write_entry(binary):
 class ReplacedBinaryTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if shutil.which("go") is None:
-            if h.IN_CI:
-                raise AssertionError("`go` (Debian golang-go) is missing and CI=true")
-            raise unittest.SkipTest("`go` not installed (apt-get install golang-go)")
+        h.require_go()
         cls.tmp = tempfile.mkdtemp(prefix="agentprof-replaced-")
         cls.old_build = build_go_client(cls.tmp)
         cls.new_build = build_unoptimised_client(cls.tmp)

@@ -16,6 +16,7 @@
 #include "attach/boringssl/boringssl_locator.h"
 #include "attach/go/go_tls_probes.h"
 #include "attach/elf_symbols.h"
+#include "attach/kernel_file_key.h"
 #include "attach/mapped_image.h"
 #include "attach/pinned_file.h"
 #include "attach/probe_placement.h"
@@ -107,10 +108,14 @@ void TlsAttacher::consider_mapping(uint32_t pid, const MappedFile& mapping, bool
     check = check_mapped_image(pid, mapping, is_exe, file.identity());
   }
   if (check.verdict == MappedImageCheck::Verdict::kProcessGone) return;
+  // The device as maps shows it is the kernel's own: the key the exec and mmap holds look up. Noted
+  // only once the file is probed (or refused), so no process of it runs unheld before that.
+  const ap_file_key key = kernel_file_key(mapping.dev_major, mapping.dev_minor, mapping.inode);
   if (check.verdict == MappedImageCheck::Verdict::kSame) {
-    examine_pinned(file, path, mapping.path, pid);
+    if (examine_pinned(file, path, mapping.path, pid)) note_examined(key);
     return;
   }
+  note_examined(key);
   // Replaced or deleted: the running image is not the file at its path, and probes computed from
   // that file would land at meaningless places in it. Refused once per mapped inode, and reported
   // only when the image is TLS-capable (an upgraded daemon without TLS is not news).
@@ -140,9 +145,13 @@ void TlsAttacher::consider_file(const std::string& path, const std::string& seen
   if (file.open(path)) examine_pinned(file, path, seen_as, pid);
 }
 
-void TlsAttacher::examine_pinned(const PinnedFile& file, const std::string& display_path,
+bool TlsAttacher::examine_pinned(const PinnedFile& file, const std::string& display_path,
                                  const std::string& seen_as, uint32_t pid) {
-  if (!examined_.insert({file.identity().dev, file.identity().ino}).second) return;
+  const ap_file_key key = kernel_file_key_from_stat(file.identity().dev, file.identity().ino);
+  if (!examined_.insert({file.identity().dev, file.identity().ino}).second) {
+    note_examined(key);  // again: the kernel's table is an LRU and may have dropped it
+    return true;
+  }
   char resolved[4096];
   std::string shown = seen_as.empty() && realpath(display_path.c_str(), resolved) ? resolved : seen_as;
   const size_t first_new_target = targets_.size();
@@ -154,7 +163,10 @@ void TlsAttacher::examine_pinned(const PinnedFile& file, const std::string& disp
     targets_[i].exec_ns = exec_ns_;
     targets_[i].attached_ns = monotonic_now_ns();
   }
-  if (file.unchanged()) return;
+  if (file.unchanged()) {
+    note_examined(key);
+    return true;
+  }
   // Rewritten in place while we worked on it (same inode, new size or mtime): offsets computed from
   // the old bytes may not fit the new ones, so whatever was attached comes off again.
   for (size_t i = first_new_link; i < links_.size(); ++i) bpf_link__destroy(links_[i]);
@@ -165,6 +177,7 @@ void TlsAttacher::examine_pinned(const PinnedFile& file, const std::string& disp
     targets_[i].functions.clear();
     targets_[i].error = "file changed on disk while it was analysed: not probed";
   }
+  return false;
 }
 
 void TlsAttacher::examine_file(const std::string& path, const std::string& shown, uint32_t pid) {

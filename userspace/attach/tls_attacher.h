@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "capture/bpf_loader.h"
+#include "events.h"
 
 struct bpf_link;
 
@@ -73,12 +75,18 @@ class TlsAttacher {
     go_programs_ = programs;
     have_go_programs_ = true;
   }
+  // Called with the kernel identity of every file scan_process() or consider_file() has examined
+  // (or refused), each time it meets it again too: the exec hold skips those files.
+  void set_examined_listener(std::function<void(const ap_file_key&)> listener) {
+    examined_listener_ = std::move(listener);
+  }
   int probes_attached() const { return probes_attached_; }
   int attach_failures() const { return attach_failures_; }
 
  private:
   void consider_mapping(uint32_t pid, const MappedFile& mapping, bool is_exe);
-  void examine_pinned(const PinnedFile& file, const std::string& display_path, const std::string& seen_as,
+  // False when the file changed on disk while it was examined (nothing stays attached).
+  bool examine_pinned(const PinnedFile& file, const std::string& display_path, const std::string& seen_as,
                       uint32_t pid);
   // `path` is the pinned /proc/self/fd/N of the file; `shown` what the user knows it as.
   void examine_file(const std::string& path, const std::string& shown, uint32_t pid);
@@ -98,6 +106,11 @@ class TlsAttacher {
   std::string go_cache_dir_ = "/var/cache/agentprof/go";
   void scan_root_of(uint32_t pid);
 
+  void note_examined(const ap_file_key& key) const {
+    if (examined_listener_) examined_listener_(key);
+  }
+
+  std::function<void(const ap_file_key&)> examined_listener_;
   std::set<std::pair<dev_t, ino_t>> examined_;
   std::set<std::pair<dev_t, ino_t>> scanned_roots_;  // container roots whose library dirs were scanned
   bool scan_container_roots_ = true;

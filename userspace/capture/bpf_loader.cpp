@@ -90,6 +90,10 @@ bool BpfLoader::load(const LoaderOptions& options) {
   uint32_t rb = 1u << 20;
   while (rb < options.ringbuf_bytes && rb < (1u << 30)) rb <<= 1;
   bpf_map__set_max_entries(s.proc->maps.events, rb);
+  if (options.hold_new_files) {
+    bpf_map__set_max_entries(s.proc->maps.examined_files, kExaminedFilesMax);
+    bpf_map__set_max_entries(s.proc->maps.held_tgids, kHeldProcessesMax);
+  }
   if (int err = proc_bpf__load(s.proc)) {
     error_ = "loading proc.bpf.o into the kernel: " + errno_text(err) +
              " (needs root or CAP_BPF+CAP_PERFMON, and a kernel with BTF)";
@@ -215,6 +219,25 @@ void BpfLoader::forget_connection(uint32_t tgid, uint8_t source, uint64_t id) {
   key.source = source;
   key.id = id;
   bpf_map__delete_elem(skels_->proc->maps.conns, &key, sizeof(key), 0);
+}
+
+bool BpfLoader::mark_examined(const ap_file_key& key) {
+  uint8_t one = 1;
+  return bpf_map__update_elem(skels_->proc->maps.examined_files, &key, sizeof(key), &one, sizeof(one),
+                              BPF_ANY) == 0;
+}
+
+int BpfLoader::held_tgids_fd() const { return bpf_map__fd(skels_->proc->maps.held_tgids); }
+int BpfLoader::config_fd() const { return bpf_map__fd(skels_->proc->maps.ap_config_map); }
+
+bool BpfLoader::set_hold_enabled(bool on) {
+  uint32_t zero = 0;
+  ap_config cfg{};
+  if (bpf_map__lookup_elem(skels_->proc->maps.ap_config_map, &zero, sizeof(zero), &cfg, sizeof(cfg), 0) != 0)
+    return false;
+  cfg.hold_new_files = on ? 1 : 0;
+  return bpf_map__update_elem(skels_->proc->maps.ap_config_map, &zero, sizeof(zero), &cfg, sizeof(cfg),
+                              BPF_ANY) == 0;
 }
 
 std::vector<uint64_t> BpfLoader::read_stats() const {

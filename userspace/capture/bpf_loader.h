@@ -8,6 +8,7 @@
 #include <vector>
 
 struct bpf_program;
+struct ap_file_key;
 struct ring_buffer;
 
 namespace agentprof {
@@ -23,7 +24,15 @@ struct LoaderOptions {
   std::vector<uint16_t> capture_ports = {11434, 8000, 8080, 1234};
   bool capture_sockets = true;
   uint32_t ringbuf_bytes = 16u << 20;
+  // Sizes the maps of the exec hold (--hold-new-executables: stop a process that execs, or maps a
+  // TLS-looking library from, a file not examined yet until userspace resumes it). The hold itself
+  // starts off: set_hold_enabled() turns it on once userspace is ready to resume what it stops.
+  bool hold_new_files = false;
 };
+
+// Sizes of the hold maps when the hold is on (1 entry each when it is off).
+inline constexpr uint32_t kExaminedFilesMax = 65536;
+inline constexpr uint32_t kHeldProcessesMax = 4096;
 
 // The programs a TLS library's functions are probed with.
 struct TlsPrograms {
@@ -68,6 +77,11 @@ class BpfLoader {
   bool track_existing_socket(uint32_t tgid, int fd);
   // Forgets kernel-side connection state (positions, generations) of a process that exited.
   void forget_connection(uint32_t tgid, uint8_t source, uint64_t id);
+  // Exec hold: files examined so far (kernel identity), the held-process table, on/off.
+  bool mark_examined(const ap_file_key& key);
+  int held_tgids_fd() const;
+  int config_fd() const;
+  bool set_hold_enabled(bool on);
   // Sum over CPUs of every counter in bpf/events.h's enum ap_stat.
   std::vector<uint64_t> read_stats() const;
   int tracepoints_attached() const { return tracepoints_attached_; }

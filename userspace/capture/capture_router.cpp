@@ -76,12 +76,14 @@ void CaptureRouter::on_exec(const ap_exec_event& e) {
   counters_.execs++;
   process_names_.erase(e.hdr.tgid);  // exec changes the name
   if (hooks_.on_exec)
-    hooks_.on_exec(e.hdr.tgid, std::string(e.filename, strnlen(e.filename, AP_PATH_LEN)), e.hdr.ts_ns);
+    hooks_.on_exec(e.hdr.tgid, std::string(e.filename, strnlen(e.filename, AP_PATH_LEN)), e.hdr.ts_ns,
+                   (e.flags & AP_HOLD_STOPPED) != 0);
 }
 
 void CaptureRouter::on_mmap_exec(const ap_mmap_event& e) {
   if (hooks_.on_mmap_exec)
-    hooks_.on_mmap_exec(e.hdr.tgid, std::string(e.name, strnlen(e.name, sizeof(e.name))));
+    hooks_.on_mmap_exec(e.hdr.tgid, e.hdr.tid, std::string(e.name, strnlen(e.name, sizeof(e.name))),
+                        (e.flags & AP_HOLD_STOPPED) != 0);
 }
 
 void CaptureRouter::on_exit(const ap_exit_event& e) {

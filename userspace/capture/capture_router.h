@@ -28,9 +28,11 @@ class CaptureRouter : public CaptureHandler {
  public:
   struct Hooks {
     // A traced process exec'd (at `ts_ns`, CLOCK_MONOTONIC): examine its new executable and libraries.
-    std::function<void(uint32_t pid, const std::string& filename, uint64_t ts_ns)> on_exec;
-    // A traced process mapped a file executable (dlopen): `name` is the file's base name.
-    std::function<void(uint32_t pid, const std::string& name)> on_mmap_exec;
+    // `held`: the kernel stopped it until then (--hold-new-executables); the hook must resume it.
+    std::function<void(uint32_t pid, const std::string& filename, uint64_t ts_ns, bool held)> on_exec;
+    // Thread `tid` of a traced process mapped a file executable (dlopen): `name` is its base name.
+    // `held` as for on_exec.
+    std::function<void(uint32_t pid, uint32_t tid, const std::string& name, bool held)> on_mmap_exec;
     // A connection ended for good: kernel-side state may be dropped.
     std::function<void(const ConnKey& key)> on_connection_gone;
   };

@@ -4,9 +4,11 @@
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <exception>
 #include <map>
 #include <set>
 
@@ -14,7 +16,11 @@
 #include "attach/tls_attacher.h"
 #include "capture/bpf_loader.h"
 #include "capture/capture_router.h"
+#include "capture/held_table.h"
+#include "capture/hold_guardian.h"
+#include "capture/hold_releaser.h"
 #include "capture/record_decoder.h"
+#include "capture/stop_state.h"
 #include "cli/loss_report.h"
 #include "events.h"
 #include "stream/stream_table.h"
@@ -79,6 +85,27 @@ void report_new_targets(const TlsAttacher& attacher, size_t known) {
   for (size_t i = known; i < attacher.targets().size(); ++i) report_target(attacher.targets()[i]);
 }
 
+// Examines what `pid` maps; never throws, so a held process is always resumed afterwards.
+void examine_process(TlsAttacher& attacher, uint32_t pid, uint64_t exec_ns = 0) {
+  try {
+    attacher.scan_process(pid, exec_ns);
+  } catch (const std::exception& e) {
+    fprintf(stderr, "agentprof: examining pid %u failed: %s\n", pid, e.what());
+  }
+}
+
+// A held process whose examination is over. Without a releaser (cannot happen: the kernel holds only
+// when the hold is on) it is still resumed rather than left stopped.
+void end_hold(HoldReleaser* releaser, uint32_t pid) {
+  if (releaser) releaser->release(pid, monotonic_ns());
+  else kill(pid_t(pid), SIGCONT);
+}
+
+// How long a process may stay held: beyond it the watchdog resumes it unprobed.
+constexpr uint64_t kHoldLimitNs = 2'000'000'000;
+// How long to wait for a thread held in mmap to reach its stop (its mapping is complete then).
+constexpr int kMmapStopWaitMs = 200;
+
 struct RingContext {
   CaptureHandler* handler;
   DecodeStats* stats;
@@ -94,6 +121,9 @@ int on_record(void* ctx, void* data, size_t size) {
 
 struct CaptureSession::Impl {
   BpfLoader loader;
+  std::unique_ptr<BpfHeldTable> held_table;
+  std::unique_ptr<HoldReleaser> releaser;  // set with --hold-new-executables
+  HoldGuardian guardian;
   std::unique_ptr<StreamTable> streams;
   std::unique_ptr<TlsAttacher> attacher;
   std::unique_ptr<CaptureRouter> router;
@@ -104,7 +134,16 @@ struct CaptureSession::Impl {
   size_t scope_size = 0;
   int existing_sockets = 0;
   uint64_t last_tick = 0;
+  // Whatever way the session ends, nothing it stopped stays stopped (finish() normally did this).
+  void end_all_holds() {
+    if (!releaser) return;
+    loader.set_hold_enabled(false);
+    releaser->stop_watchdog();
+    releaser->release_all(monotonic_ns());
+  }
   ~Impl() {
+    end_all_holds();
+    guardian.stop();
     if (rb) ring_buffer__free(rb);
   }
 };
@@ -125,6 +164,7 @@ bool CaptureSession::start(const CaptureOptions& o, StreamSink& sink, std::strin
   lo.capture_ports = o.ports;
   lo.capture_sockets = !o.no_sockets;
   lo.ringbuf_bytes = o.ringbuf_mb << 20;
+  lo.hold_new_files = o.hold_new_executables;
   if (!s.loader.load(lo)) {
     error = "cannot load BPF programs: " + s.loader.error();
     return false;
@@ -142,17 +182,37 @@ bool CaptureSession::start(const CaptureOptions& o, StreamSink& sink, std::strin
   attacher.set_go_tls_programs(s.loader.go_tls_programs());
   BpfLoader& loader = s.loader;
   RescanSchedule& rescans = s.rescans;
+  if (o.hold_new_executables) {
+    // The guardian first: from the moment the kernel may stop a process, something outlives
+    // agentprof to resume it.
+    if (!s.guardian.start(loader.held_tgids_fd(), loader.config_fd(), error)) return false;
+    s.held_table = std::make_unique<BpfHeldTable>(loader.held_tgids_fd());
+    s.releaser = std::make_unique<HoldReleaser>(*s.held_table);
+    s.releaser->start_watchdog(kHoldLimitNs, 50);
+    attacher.set_examined_listener([&loader](const ap_file_key& key) { loader.mark_examined(key); });
+  }
+  HoldReleaser* releaser = s.releaser.get();
   s.router = std::make_unique<CaptureRouter>(*s.streams, CaptureRouter::Hooks{
-      [&attacher, &rescans](uint32_t pid, const std::string&, uint64_t exec_ns) {
+      [&attacher, &rescans, releaser](uint32_t pid, const std::string&, uint64_t exec_ns, bool held) {
         const size_t known = attacher.targets().size();
-        attacher.scan_process(pid, exec_ns);
+        examine_process(attacher, pid, exec_ns);
+        if (held) {
+          if (releaser) releaser->note_held_record(true);
+          end_hold(releaser, pid);
+        }
         report_new_targets(attacher, known);
         rescans.add(pid, monotonic_ns());
       },
-      [&attacher](uint32_t pid, const std::string& name) {
-        if (!looks_like_tls_library(name)) return;
+      [&attacher, releaser](uint32_t pid, uint32_t tid, const std::string& name, bool held) {
+        if (!held && !looks_like_tls_library(name)) return;
+        // Held from inside mmap: the mapping is there once the thread has stopped.
+        if (held) wait_until_stopped(pid_t(pid), pid_t(tid), kMmapStopWaitMs);
         const size_t known = attacher.targets().size();
-        attacher.scan_process(pid);
+        examine_process(attacher, pid);
+        if (held) {
+          if (releaser) releaser->note_held_record(false);
+          end_hold(releaser, pid);
+        }
         report_new_targets(attacher, known);
       },
       [&loader](const ConnKey& key) { loader.forget_connection(key.tgid, uint8_t(key.transport), key.id); },
@@ -161,6 +221,10 @@ bool CaptureSession::start(const CaptureOptions& o, StreamSink& sink, std::strin
   s.rb = ring_buffer__new(s.loader.ringbuf_fd(), on_record, &s.rc, nullptr);
   if (!s.rb) {
     error = std::string("cannot open the ring buffer: ") + strerror(errno);
+    return false;
+  }
+  if (o.hold_new_executables && !loader.set_hold_enabled(true)) {
+    error = "cannot turn the exec hold on (writing the config map failed)";
     return false;
   }
   // Tracepoints are live already: drain between attach steps so a busy host cannot fill the ring
@@ -190,9 +254,10 @@ bool CaptureSession::start(const CaptureOptions& o, StreamSink& sink, std::strin
 std::string CaptureSession::ready_summary() const {
   const Impl& s = *impl_;
   char buf[256];
-  snprintf(buf, sizeof(buf), "%d TLS probes on %zu files, %d tracepoints, %zu processes in scope%s",
+  snprintf(buf, sizeof(buf), "%d TLS probes on %zu files, %d tracepoints, %zu processes in scope%s%s",
            s.attacher->probes_attached(), s.attacher->targets().size(), s.loader.tracepoints_attached(),
-           s.scope_size, s.existing_sockets ? ", existing sockets tracked" : "");
+           s.scope_size, s.existing_sockets ? ", existing sockets tracked" : "",
+           s.releaser ? ", holding new executables until probed" : "");
   return buf;
 }
 
@@ -209,7 +274,7 @@ bool CaptureSession::poll(int timeout_ms, std::string& error) {
   uint64_t now = monotonic_ns();
   s.rescans.run_due(now, [&](uint32_t pid) {
     const size_t known = s.attacher->targets().size();
-    s.attacher->scan_process(pid);
+    examine_process(*s.attacher, pid);
     report_new_targets(*s.attacher, known);
   });
   if (now - s.last_tick >= 100'000'000) {
@@ -221,13 +286,18 @@ bool CaptureSession::poll(int timeout_ms, std::string& error) {
 
 void CaptureSession::finish() {
   Impl& s = *impl_;
+  // No new holds from here; held records still queued are examined and resumed by the drain, and
+  // whatever is held beyond them (a record lost, a hold in flight) right after.
+  if (s.releaser) s.loader.set_hold_enabled(false);
   if (s.rb) ring_buffer__consume(s.rb);
+  s.end_all_holds();
   if (s.streams) s.streams->close_all(monotonic_ns());
 }
 
 void CaptureSession::print_report(FILE* out, const AnalysisChain* chain) const {
   const Impl& s = *impl_;
-  LossReportInputs in{&s.loader, s.router.get(), s.streams.get(), &s.decode_stats, s.attacher.get(), chain};
+  LossReportInputs in{&s.loader, s.router.get(), s.streams.get(), &s.decode_stats, s.attacher.get(), chain,
+                      s.releaser.get()};
   print_loss_report(in, out);
 }
 
@@ -248,6 +318,13 @@ CaptureHealth CaptureSession::health() const {
             {"missed_call_entry", k[AP_STAT_MISSING_ENTRY]},
             {"tls_call_via_unprobed_path", k[AP_STAT_TLS_UNMATCHED_RETURN]},
             {"ringbuf_full_control", k[AP_STAT_RB_FULL_CTRL]}};
+  if (s.releaser) {
+    h.holding = true;
+    h.holds = k[AP_STAT_HOLDS];
+    h.holds_skipped = k[AP_STAT_HOLD_SKIPPED];
+    h.holds_failed = k[AP_STAT_HOLD_FAILED];
+    h.hold_stats = s.releaser->stats();
+  }
   return h;
 }
 

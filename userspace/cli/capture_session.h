@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/hold_releaser.h"
 #include "stream/stream_sink.h"
 
 namespace agentprof {
@@ -22,6 +23,9 @@ struct CaptureOptions {
   bool no_sockets = false;
   uint32_t ringbuf_mb = 16;
   bool no_lib_scan = false;
+  // Stop a process that execs a file not examined yet (or maps a new TLS library) until its probes
+  // are on: its first TLS call is not missed. The process is visible as stopped meanwhile.
+  bool hold_new_executables = false;
 };
 
 struct CaptureHealth {
@@ -31,6 +35,10 @@ struct CaptureHealth {
   uint64_t open_connections = 0;
   uint64_t pending_bytes = 0;
   std::vector<std::pair<std::string, uint64_t>> lost;  // reason -> count (kernel and userspace)
+  // With hold_new_executables: the kernel's holds (made, skipped on purpose, failed) and how they ended.
+  bool holding = false;
+  uint64_t holds = 0, holds_skipped = 0, holds_failed = 0;
+  HoldStats hold_stats;
 };
 
 class CaptureSession {

@@ -5,6 +5,7 @@
 #include "attach/tls_attacher.h"
 #include "capture/bpf_loader.h"
 #include "capture/capture_router.h"
+#include "capture/hold_releaser.h"
 #include "capture/record_decoder.h"
 #include "cli/analysis_chain.h"
 #include "events.h"
@@ -35,6 +36,16 @@ void print_loss_report(const LossReportInputs& in, FILE* out) {
           " duplicate_bytes=%" PRIu64 " malformed_records=%" PRIu64 " attach_failures=%d\n",
           s.gaps, s.gap_bytes, s.overflow_bytes, s.duplicate_bytes, in.decode->malformed,
           in.attacher->attach_failures());
+  if (in.holds) {
+    // held= is the kernel's count of stops; the record counts say what prompted them.
+    const HoldStats h = in.holds->stats();
+    fprintf(out,
+            "  exec hold: held=%" PRIu64 " (exec=%" PRIu64 " mmap=%" PRIu64 ") resumed=%" PRIu64 " watchdog=%" PRIu64
+            " at_exit=%" PRIu64 " ended_while_held=%" PRIu64 " skipped=%" PRIu64 " not_held=%" PRIu64
+            "; held_ms median=%.2f max=%.2f\n",
+            k[AP_STAT_HOLDS], h.exec_records, h.mmap_records, h.resumed, h.resumed_by_watchdog, h.resumed_at_exit,
+            h.ended_while_held, k[AP_STAT_HOLD_SKIPPED], k[AP_STAT_HOLD_FAILED], h.median_ms, h.max_ms);
+  }
   if (in.chain) in.chain->print_counters(out);
   fflush(out);
 }

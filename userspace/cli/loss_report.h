@@ -12,6 +12,7 @@ class StreamTable;
 struct DecodeStats;
 class TlsAttacher;
 class AnalysisChain;
+class HoldReleaser;
 
 struct LossReportInputs {
   const BpfLoader* loader;
@@ -20,6 +21,7 @@ struct LossReportInputs {
   const DecodeStats* decode;
   const TlsAttacher* attacher;
   const AnalysisChain* chain;
+  const HoldReleaser* holds = nullptr;  // with --hold-new-executables
 };
 
 void print_loss_report(const LossReportInputs& in, FILE* out);

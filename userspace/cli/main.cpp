@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
   trace_cmd->add_option("--otlp", trace.otlp, "Also export spans to this OTLP/HTTP endpoint (OTEL_* honoured)");
   bool no_store = false;
   trace_cmd->add_flag("--no-store", no_store, "Do not write spans to the store");
+  trace_cmd->add_flag("--hold-new-executables", trace.hold_new_executables,
+                      "Stop a process that starts a program not examined yet until its TLS probes are on "
+                      "(no first request missed; the process shows as stopped for a few ms)");
 
   bool doctor_verbose = false;
   CLI::App* doctor_cmd = app.add_subcommand("doctor", "Check kernel features, privileges and TLS targets");

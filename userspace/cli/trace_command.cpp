@@ -21,6 +21,7 @@ CaptureOptions capture_options(const TraceOptions& o) {
   c.no_sockets = o.no_sockets;
   c.ringbuf_mb = o.ringbuf_mb;
   c.no_lib_scan = o.no_lib_scan;
+  c.hold_new_executables = o.hold_new_executables;
   return c;
 }
 

@@ -27,6 +27,7 @@ struct TraceOptions {
   bool no_lib_scan = false;         // --no-lib-scan: only attach to libraries processes map
   std::string store = kDefaultStorePath;  // --store PATH; empty with --no-store
   std::string otlp;                 // --otlp URL: export spans to an OTLP/HTTP collector
+  bool hold_new_executables = false;  // --hold-new-executables: stop new programs until probed
 };
 
 int run_trace(const TraceOptions& options);
