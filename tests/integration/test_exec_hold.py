@@ -169,6 +169,53 @@ class ExecHoldTest(unittest.TestCase):
         self.assertLess(holds["max_ms"], 2000)
         self.assertIn("missed_call_entry=0", stderr)
 
+    def test_serve_holds_too_and_counts_it_in_prometheus(self):
+        """`serve --hold-new-executables`: the first call of two fresh copies is captured and the
+        holds appear in /metrics."""
+        import socket
+        import urllib.request
+        programs = [self.fresh_copy() for _ in range(2)]
+        jsonl = os.path.join(self.tmp, "serve-spans.jsonl")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        before = len(self.server.log())
+        launcher = Launcher(programs, self.client_args())
+        err_path = os.path.join(self.tmp, "serve.err")
+
+        def serve_log():
+            with open(err_path) as f:
+                return f.read()
+        with open(err_path, "w+") as err:
+            serve = subprocess.Popen([h.AGENTPROF, "serve", "--pid", str(launcher.pid), "--hold-new-executables",
+                                      "--jsonl", jsonl, "--store", "", "--no-profiling",
+                                      "--prometheus", "127.0.0.1:%d" % port], stdout=subprocess.DEVNULL, stderr=err)
+            try:
+                deadline = time.time() + 60
+                while "agentprof: ready" not in serve_log():
+                    if serve.poll() is not None or time.time() > deadline:
+                        launcher.kill()
+                        h.require_bpf(self, h.BpfUnavailable(serve_log()))
+                    time.sleep(0.05)
+                launcher.go()
+                rc, out, cerr, _ = launcher.wait(120)
+                self.assertEqual(rc, 0, (out, cerr))
+                deadline = time.time() + 10
+                metrics = ""
+                while time.time() < deadline:  # published about once a second
+                    metrics = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port).read().decode()
+                    if re.search(r'agentprof_capture_holds_total\{outcome="held"\} 2\b', metrics):
+                        break
+                    time.sleep(0.2)
+                self.assertRegex(metrics, r'agentprof_capture_holds_total\{outcome="held"\} 2\b')
+            finally:
+                launcher.kill()
+                serve.terminate()
+                self.assertEqual(serve.wait(30), 0, serve_log())
+        log = self.server.log()[before:]
+        self.assertEqual(len(log), 4, log)
+        self.assert_every_call_exact(jsonl, log, serve_log())
+
     def test_a_file_already_examined_is_not_held_again(self):
         """The kernel's lookup (device and inode of the exec'd file) matches what userspace recorded:
         the second run of the same copy starts unheld, a fresh copy is held again."""

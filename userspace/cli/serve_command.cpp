@@ -45,6 +45,8 @@ CLI::App* add_serve_command(CLI::App& app, ServeFlags& f) {
   cmd->add_option("--jsonl", f.jsonl, "Also write spans as JSONL to FILE");
   cmd->add_option("--prices", f.prices, "Price table file overriding the built-in one");
   cmd->add_flag("--content", f.content, "Record prompt and completion text");
+  cmd->add_flag("--hold-new-executables", f.hold_new_executables,
+                "Stop a process that runs a file not examined yet until its probes are attached");
   cmd->add_flag("--no-profiling", f.no_profiling, "No continuous CPU profiling");
   cmd->add_option("--profile-frequency", f.profile_frequency, "Continuous profiling rate in Hz (default 19)");
   cmd->add_option("--profile-window", f.profile_window, "Seconds per continuous profiling window (default 10)");
@@ -73,6 +75,8 @@ bool split_host_port(const std::string& s, std::string& host, int& port) {
 
 void declare_own_metrics(MetricsRegistry& r) {
   r.declare("agentprof.capture.bytes", MetricKind::kCounter, "By", "Plaintext bytes captured", true);
+  r.declare("agentprof.capture.holds", MetricKind::kCounter, "{process}",
+            "Processes stopped until their TLS probes were attached (--hold-new-executables)", true);
   r.declare("agentprof.capture.lost", MetricKind::kCounter, "{event}",
             "Bytes or events lost, by reason (ring buffer full, read failures, gaps, ...)", true);
   r.declare("agentprof.probes.attached", MetricKind::kGauge, "{probe}", "TLS uprobes attached", true);
@@ -230,6 +234,11 @@ int run_serve(const ServeFlags& flags) {
     CaptureHealth h = session.health();
     registry.set_counter("agentprof.capture.bytes", {}, double(h.bytes_captured));
     for (const auto& [reason, n] : h.lost) registry.set_counter("agentprof.capture.lost", {{"reason", reason}}, double(n));
+    if (h.holding) {
+      registry.set_counter("agentprof.capture.holds", {{"outcome", "held"}}, double(h.holds));
+      registry.set_counter("agentprof.capture.holds", {{"outcome", "skipped"}}, double(h.holds_skipped));
+      registry.set_counter("agentprof.capture.holds", {{"outcome", "failed"}}, double(h.holds_failed));
+    }
     registry.set_gauge("agentprof.probes.attached", {}, h.probes_attached);
     registry.set_gauge("agentprof.probes.failed", {}, h.attach_failures);
     registry.set_gauge("agentprof.connections.open", {}, double(h.open_connections));

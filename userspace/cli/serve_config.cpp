@@ -59,11 +59,13 @@ bool apply_file(const std::string& path, ServeConfig& c, std::string& error) {
       if (s["cgroup"]) c.capture.cgroup = s["cgroup"].as<std::string>();
     }
     if (auto s = root["capture"]) {
-      if (!check_keys(s, {"ports", "sockets", "ringbuf_mb", "content", "prices"}, path + ": capture", error))
+      if (!check_keys(s, {"ports", "sockets", "ringbuf_mb", "content", "prices", "hold_new_executables"},
+                      path + ": capture", error))
         return false;
       if (s["ports"]) c.capture.ports = s["ports"].as<std::vector<uint16_t>>();
       if (s["sockets"]) c.capture.no_sockets = !s["sockets"].as<bool>();
       if (s["ringbuf_mb"]) c.capture.ringbuf_mb = s["ringbuf_mb"].as<uint32_t>();
+      if (s["hold_new_executables"]) c.capture.hold_new_executables = s["hold_new_executables"].as<bool>();
       if (s["content"]) c.content = s["content"].as<bool>();
       if (s["prices"]) c.prices = s["prices"].as<std::string>();
     }
@@ -172,6 +174,7 @@ bool load_serve_config(const ServeFlags& f, ServeConfig& c, std::string& error, 
   if (f.comm) c.capture.comm = *f.comm;
   if (f.cgroup) c.capture.cgroup = *f.cgroup;
   if (!f.ports.empty()) c.capture.ports = f.ports;
+  if (f.hold_new_executables) c.capture.hold_new_executables = true;
   if (f.prometheus) c.prometheus = *f.prometheus;
   if (f.store) c.store = *f.store;
   if (f.jsonl) c.jsonl = *f.jsonl;
@@ -234,7 +237,8 @@ std::string describe_serve_config(const ServeConfig& c) {
   o << "capture:\n  ports: [";
   for (size_t i = 0; i < c.capture.ports.size(); i++) o << (i ? ", " : "") << c.capture.ports[i];
   o << "]\n  sockets: " << (c.capture.no_sockets ? "false" : "true") << "\n  ringbuf_mb: "
-    << c.capture.ringbuf_mb << "\n  content: " << (c.content ? "true" : "false") << "\n  prices: \""
+    << c.capture.ringbuf_mb << "\n  hold_new_executables: " << (c.capture.hold_new_executables ? "true" : "false")
+    << "\n  content: " << (c.content ? "true" : "false") << "\n  prices: \""
     << c.prices << "\"\n";
   o << "prometheus:\n  listen: \"" << c.prometheus << "\"\n";
   o << "store:\n  path: \"" << c.store << "\"\n  max_age: " << c.store_max_age_s << "s\n  max_size_mb: "

@@ -47,6 +47,7 @@ struct ServeFlags {
   std::optional<std::string> comm, cgroup, prometheus, store, otlp_endpoint, jsonl, prices;
   std::optional<bool> content;
   std::vector<uint16_t> ports;
+  bool hold_new_executables = false;
   bool no_profiling = false;
   bool profile_llm_processes_only = false;
   std::optional<uint32_t> profile_frequency, profile_window, profile_windows_kept;
