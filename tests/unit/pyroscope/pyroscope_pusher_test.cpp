@@ -1,6 +1,10 @@
 #include "exporters/pyroscope/pyroscope_pusher.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <atomic>
@@ -140,12 +144,21 @@ TEST_CASE("throttling is retried with backoff; a refusal is not") {
 }
 
 TEST_CASE("an unreachable server never blocks push; failures and drops are counted") {
-  // A port nobody listens on: bind one, close it.
-  int port;
-  {
-    httplib::Server probe;
-    port = probe.bind_to_any_port("127.0.0.1");
-  }
+  // A port bound but never listened on: connections are refused at once, and no other process can
+  // take the port while the test runs (a port merely closed again could be reused meanwhile).
+  int held = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(held >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(held, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  socklen_t len = sizeof(addr);
+  REQUIRE(getsockname(held, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  int port = ntohs(addr.sin_port);
+  struct CloseAtEnd {
+    int fd;
+    ~CloseAtEnd() { close(fd); }
+  } close_at_end{held};
   PyroscopeConfig c = config("http://127.0.0.1:" + std::to_string(port));
   c.max_queue = 2;
   c.max_attempts = 2;
@@ -153,7 +166,7 @@ TEST_CASE("an unreachable server never blocks push; failures and drops are count
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 20; i++) pusher.push(window(uint64_t(i)));
   CHECK(std::chrono::steady_clock::now() - t0 < 2s);  // rendering only, no network wait
-  REQUIRE(eventually([&] { return pusher.stats().queue_depth == 0 && pusher.stats().failed > 0; }));
+  REQUIRE(eventually([&] { return pusher.stats().queue_depth == 0 && pusher.stats().failed > 0; }, 20000ms));
   PushStats s = pusher.stats();
   CHECK(s.sent == 0);
   CHECK(s.dropped_queue_full > 0);
