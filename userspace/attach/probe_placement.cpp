@@ -133,22 +133,27 @@ TlsProbePlacement place_tls_probes(const CodeReader& read, uint64_t segment_begi
   return placement;
 }
 
-TlsProbePlacement place_tls_probes_in_file(const std::string& path, uint64_t function, uint64_t size,
-                                           TlsCallShape shape) {
-  boringssl::ElfFile elf;
-  if (!elf.open(path)) return classic(elf.error());
+TlsProbePlacement place_tls_probes_in_elf(const boringssl::ElfFile& elf, uint64_t function, uint64_t size,
+                                          TlsCallShape shape) {
   if (elf.machine() != EM_X86_64) return classic("not an x86-64 binary");
   for (const boringssl::ElfSegment& seg : elf.load_segments()) {
     if (!(seg.flags & PF_X) || function < seg.offset || function >= seg.offset + seg.filesz) continue;
     CodeReader read = [&elf](uint64_t offset, size_t len, std::vector<uint8_t>& out) {
       return elf.read(offset, len, out);
     };
-    TlsProbePlacement p = place_tls_probes(read, seg.offset, seg.offset + seg.filesz, function, size, shape);
-    // The analysis must describe the file the probes go on: a replaced file keeps the classic placement.
-    if (p.at_call_site && !elf.unchanged_on_disk(path)) return classic("file changed during analysis");
-    return p;
+    return place_tls_probes(read, seg.offset, seg.offset + seg.filesz, function, size, shape);
   }
   return classic("function not in an executable segment");
+}
+
+TlsProbePlacement place_tls_probes_in_file(const std::string& path, uint64_t function, uint64_t size,
+                                           TlsCallShape shape) {
+  boringssl::ElfFile elf;
+  if (!elf.open(path)) return classic(elf.error());
+  TlsProbePlacement p = place_tls_probes_in_elf(elf, function, size, shape);
+  // The analysis must describe the file the probes go on: a replaced file keeps the classic placement.
+  if (p.at_call_site && !elf.unchanged_on_disk(path)) return classic("file changed during analysis");
+  return p;
 }
 
 }  // namespace agentprof

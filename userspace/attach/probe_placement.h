@@ -37,7 +37,15 @@ using CodeReader = std::function<bool(uint64_t offset, size_t len, std::vector<u
 TlsProbePlacement place_tls_probes(const CodeReader& read, uint64_t segment_begin, uint64_t segment_end,
                                    uint64_t function, uint64_t size, TlsCallShape shape);
 
-// The same for a file on disk.
+namespace boringssl {
+class ElfFile;
+}
+
+// The same for an ELF file already open (the caller makes sure it is the file the probes go on).
+TlsProbePlacement place_tls_probes_in_elf(const boringssl::ElfFile& elf, uint64_t function, uint64_t size,
+                                          TlsCallShape shape);
+
+// The same for a file on disk, refused when the file changes during the analysis.
 TlsProbePlacement place_tls_probes_in_file(const std::string& path, uint64_t function, uint64_t size,
                                            TlsCallShape shape);
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "attach/boringssl/boringssl_locator.h"
+#include "attach/boringssl/elf_file.h"
 #include "attach/go/go_tls_probes.h"
 #include "attach/elf_symbols.h"
 #include "attach/kernel_file_key.h"
@@ -233,27 +234,21 @@ void TlsAttacher::examine_file(const std::string& path, const std::string& shown
       {"SSL_free", programs_.close_enter, nullptr, TlsCallShape::kPlain, false},
       {"SSL_shutdown", programs_.close_enter, nullptr, TlsCallShape::kPlain, false},
   };
+  // The code is read from the pinned file (`path`); a rewrite during the analysis is caught by
+  // examine_pinned, which then takes every probe off again.
+  boringssl::ElfFile code;
+  const bool code_opened = code.open(path);
   std::set<uint64_t> implementations_probed;  // one return probe per implementation shared by wrappers
   auto attach = [&](const char* function, bpf_program* program, bool retprobe, uint64_t offset, uint64_t cookie) {
-    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie, .retprobe = retprobe);
-    bpf_link* link = bpf_program__attach_uprobe_opts(program, -1, path.c_str(), offset, &opts);
-    if (!link) {
-      attach_failures_++;
-      target.error = std::string("attaching ") + function + ": " + strerror(errno);
-      return false;
-    }
-    links_.push_back(link);
-    target.probes++;
-    probes_attached_++;
-    return true;
+    return attach_probe(target, path, function, program, retprobe, offset, cookie);
   };
   for (const Api& api : apis) {
     auto it = syms.offsets.find(api.function);
     if (it == syms.offsets.end()) continue;
     const uint64_t offset = it->second;
     TlsProbePlacement placement;
-    if (api.exit && programs_.callsite_enter && programs_.impl_exit)
-      placement = place_tls_probes_in_file(path, offset, syms.sizes[api.function], api.shape);
+    if (api.exit && programs_.callsite_enter && programs_.impl_exit && code_opened)
+      placement = place_tls_probes_in_elf(code, offset, syms.sizes[api.function], api.shape);
     if (placement.at_call_site) {
       uint64_t cookie = (api.ingress ? AP_CALLSITE_DIR_INGRESS : 0) | (placement.done_pointer_in_r8 ? AP_CALLSITE_PTR_R8 : 0);
       if (implementations_probed.insert(placement.implementation).second &&
@@ -268,6 +263,21 @@ void TlsAttacher::examine_file(const std::string& path, const std::string& shown
     if (entered) target.functions.push_back(api.function);
   }
   targets_.push_back(std::move(target));
+}
+
+bool TlsAttacher::attach_probe(TlsTarget& target, const std::string& path, const char* function,
+                               bpf_program* program, bool retprobe, uint64_t offset, uint64_t cookie) {
+  LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie, .retprobe = retprobe);
+  bpf_link* link = bpf_program__attach_uprobe_opts(program, -1, path.c_str(), offset, &opts);
+  if (!link) {
+    attach_failures_++;
+    target.error = std::string("attaching ") + function + ": " + strerror(errno);
+    return false;
+  }
+  links_.push_back(link);
+  target.probes++;
+  probes_attached_++;
+  return true;
 }
 
 void TlsAttacher::attach_stripped_boringssl(const std::string& path, const std::string& shown, uint32_t pid) {
@@ -299,18 +309,9 @@ void TlsAttacher::attach_boringssl_location(const std::string& path, const std::
   };
   if (loc.destructor_found) probes.push_back({"ssl_st destructor", programs_.close_enter, false, loc.ssl_free_destructor});
   else target.note = "no destructor probe (" + loc.destructor_reason + "): connections end at process exit";
-  for (const Probe& p : probes) {
-    bpf_link* link = bpf_program__attach_uprobe(p.program, p.retprobe, -1, path.c_str(), p.offset);
-    if (!link) {
-      attach_failures_++;
-      target.error = std::string("attaching ") + p.function + ": " + strerror(errno);
-      continue;
-    }
-    links_.push_back(link);
-    target.probes++;
-    probes_attached_++;
-    if (!p.retprobe) target.functions.push_back(p.function);
-  }
+  for (const Probe& p : probes)
+    if (attach_probe(target, path, p.function, p.program, p.retprobe, p.offset, 0) && !p.retprobe)
+      target.functions.push_back(p.function);
   char detail[160];
   snprintf(detail, sizeof(detail), " build %s, analysed in %.2f s%s", loc.build_id.c_str(), loc.analysis_seconds,
            loc.from_cache ? " (cached)" : "");

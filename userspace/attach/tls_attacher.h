@@ -105,6 +105,10 @@ class TlsAttacher {
   std::string boringssl_cache_dir_ = "/var/cache/agentprof/boringssl";
   std::string go_cache_dir_ = "/var/cache/agentprof/go";
   void scan_root_of(uint32_t pid);
+  // One uprobe (retprobe: uretprobe) at `offset` of `path`, recorded on `target`; false (error noted
+  // on the target, failure counted) when the kernel refuses it.
+  bool attach_probe(TlsTarget& target, const std::string& path, const char* function, bpf_program* program,
+                    bool retprobe, uint64_t offset, uint64_t cookie);
 
   void note_examined(const ap_file_key& key) const {
     if (examined_listener_) examined_listener_(key);
