@@ -6,6 +6,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -254,3 +255,28 @@ def require_go():
         if IN_CI:
             raise AssertionError("`go` (Debian golang-go) is missing and CI=true")
         raise unittest.SkipTest("`go` not installed (apt-get install golang-go)")
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+GO = shutil.which("go") or ("/usr/lib/go/bin/go" if os.path.exists("/usr/lib/go/bin/go") else None)
+
+
+def pprof_top(test, path):
+    """Function names of `go tool pprof -top` for a pprof file, highest flat first, and its text.
+    Without Debian's golang-go: a failure under CI=true, elsewhere a skip."""
+    if not GO:
+        if IN_CI:
+            test.fail("go (Debian golang-go) is needed to read the pprof back")
+        test.skipTest("go not installed: pprof read-back not checked")
+    r = subprocess.run([GO, "tool", "pprof", "-top", path], capture_output=True, text=True, timeout=180)
+    test.assertEqual(r.returncode, 0, r.stderr)
+    rows = [line.split() for line in r.stdout.splitlines()]
+    # Rows: flat flat% sum% cum cum% name...
+    return [" ".join(row[5:]) for row in rows if len(row) >= 6 and row[1].endswith("%") and row[2].endswith("%")], r.stdout

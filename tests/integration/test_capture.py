@@ -268,27 +268,16 @@ class CaptureTest(unittest.TestCase):
             shutil.copy2(os.path.realpath(f), dest)
         os.makedirs(os.path.join(root, "proc"), exist_ok=True)
         body = b'{"hello":"container"}'
-        raw = os.path.join(self.tmp, "raw-container.out")
         script = 'sleep 1; exec %s -s --cacert %s --data-binary \'%s\' %s/echo' % (
             programs[2], self.certs["ca"], body.decode(), self.server.base)
-        gate = h.Gate(["unshare", "--mount", "--pid", "--fork", "--root", root, "--mount-proc=/proc",
-                       programs[0], "-c", script])
-        try:
-            ap = h.Agentprof(["--pid", str(gate.pid), "--raw-file", raw, "--quiet"])
-        except h.BpfUnavailable as e:
-            gate.proc.kill()
-            h.require_bpf(self, e)
-        gate.go()
-        rc, out, err = gate.wait()
-        self.assertEqual(ap.stop(), 0, ap.stderr())
-        self.assertEqual(rc, 0, "client failed: %s %s" % (out, err))
-        streams, gaps, _, meta = h.parse_raw(raw)
+        gate_pid, streams, gaps, err, meta = self.trace(
+            ["unshare", "--mount", "--pid", "--fork", "--root", root, "--mount-proc=/proc", programs[0], "-c", script])
         pids = {key[0] for key in streams}
-        self.assertEqual(len(pids), 1, ap.stderr())
+        self.assertEqual(len(pids), 1, err)
         pid = pids.pop()  # curl's pid as the host sees it (unshare forked it)
-        self.assertNotEqual(pid, gate.pid)
+        self.assertNotEqual(pid, gate_pid)
         conns = h.connections_of(streams, pid)
-        self.assertEqual(len(conns), 1, ap.stderr())
+        self.assertEqual(len(conns), 1, err)
         self.assert_echo_exchanges(next(iter(conns.values())), [body])
         m = next(v for k, v in meta.items() if k[0] == pid)
         self.assertEqual(m["comm"], "curl")

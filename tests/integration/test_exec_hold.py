@@ -172,13 +172,10 @@ class ExecHoldTest(unittest.TestCase):
     def test_serve_holds_too_and_counts_it_in_prometheus(self):
         """`serve --hold-new-executables`: the first call of two fresh copies is captured and the
         holds appear in /metrics."""
-        import socket
         import urllib.request
         programs = [self.fresh_copy() for _ in range(2)]
         jsonl = os.path.join(self.tmp, "serve-spans.jsonl")
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        port = h.free_port()
         before = len(self.server.log())
         launcher = Launcher(programs, self.client_args())
         err_path = os.path.join(self.tmp, "serve.err")

@@ -8,7 +8,6 @@ import http.server
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,12 +23,6 @@ import harness as h  # noqa: E402
 PROTO_DIR = os.path.join(h.ROOT, "exporters", "otlp", "proto")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class OtlpReceiver:
@@ -78,7 +71,7 @@ class ServeTest(unittest.TestCase):
         self.receiver = OtlpReceiver()
         self.store = os.path.join(self.tmp, "spans.db")
         self.jsonl = os.path.join(self.tmp, "spans.jsonl")
-        self.prom_port = free_port()
+        self.prom_port = h.free_port()
 
     def tearDown(self):
         self.server.stop()
@@ -139,7 +132,7 @@ class ServeTest(unittest.TestCase):
         self.assertIn(b"gen_ai_client_token_usage_bucket", text)
 
         # A real Prometheus scrapes it.
-        prom_port = free_port()
+        prom_port = h.free_port()
         prom_cfg = os.path.join(self.tmp, "prometheus.yml")
         with open(prom_cfg, "w") as f:
             f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: agentprof\n"

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,6 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 
-GO = shutil.which("go") or ("/usr/lib/go/bin/go" if os.path.exists("/usr/lib/go/bin/go") else None)
 HOT = ("hot_fifty", "hot_thirty", "hot_twenty")
 
 # A client that burns CPU on its main thread while another thread waits on one LLM call (the fake
@@ -56,12 +54,6 @@ print("ok", os.getpid(), flush=True)
 '''
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def request(method, url, timeout=60):
@@ -90,17 +82,6 @@ def metric(text, name, **labels):
     return total if found else None
 
 
-def pprof_top(test, path):
-    """Function names of `go tool pprof -top`, highest flat first."""
-    if not GO:
-        if h.IN_CI:
-            test.fail("go (Debian golang-go) is needed to read the pprof back")
-        test.skipTest("go not installed: pprof read-back not checked")
-    r = subprocess.run([GO, "tool", "pprof", "-top", path], capture_output=True, text=True, timeout=180)
-    test.assertEqual(r.returncode, 0, r.stderr)
-    rows = [line.split() for line in r.stdout.splitlines()]
-    # Rows: flat flat% sum% cum cum% name...
-    return [" ".join(row[5:]) for row in rows if len(row) >= 6 and row[1].endswith("%") and row[2].endswith("%")], r.stdout
 
 
 def flat_share(top_text, names):
@@ -152,7 +133,7 @@ class ServeProfilingTest(unittest.TestCase):
     def setUp(self):
         self.procs = []
         self.logs = []
-        self.port = free_port()
+        self.port = h.free_port()
         self.base = "http://127.0.0.1:%d" % self.port
 
     def tearDown(self):
@@ -235,7 +216,7 @@ class ServeProfilingTest(unittest.TestCase):
         path = os.path.join(self.tmp, "ondemand.pb.gz")
         with open(path, "wb") as f:
             f.write(pprof)
-        names, text = pprof_top(self, path)
+        names, text = h.pprof_top(self, path)
         self.assertEqual(names[0], "hot_fifty", text)
         self.assertEqual([n for n in names if n in HOT], list(HOT), text)
 
@@ -327,7 +308,7 @@ class ServeProfilingTest(unittest.TestCase):
             f.write(pprof)
         # A few windows at 19 Hz hold tens of samples: the hot functions are all there and hold the
         # flat time; their exact order is left to the 99 Hz capture above.
-        names, text = pprof_top(self, path)
+        names, text = h.pprof_top(self, path)
         self.assertTrue(set(HOT) <= set(names), text)
         self.assertGreater(flat_share(text, HOT), 95, text)
         status, _, empty = request("GET", self.base + "/debug/flame/continuous?format=folded&pid=1")
@@ -350,7 +331,7 @@ class ServeProfilingTest(unittest.TestCase):
         path = os.path.join(self.tmp, "pushed.pb.gz")
         with open(path, "wb") as f:
             f.write(max((p[3] for p in pyro.pushes), key=len))
-        names, text = pprof_top(self, path)
+        names, text = h.pprof_top(self, path)
         self.assertTrue(set(HOT) <= set(names), text)
         self.assertGreater(flat_share(text, HOT), 95, text)
 
@@ -368,7 +349,7 @@ class ServeProfilingTest(unittest.TestCase):
 
     def test_unreachable_pyroscope_is_counted_and_never_blocks(self):
         target = self.spawn([self.hot_binary, "60"])
-        dead_port = free_port()
+        dead_port = h.free_port()
         proc, log = self.serve(["--pid", str(target.pid), "--profile-window", "1", "--pyroscope",
                                 "http://127.0.0.1:%d" % dead_port])
         self.wait_for("a failed push retried", lambda: (metric(self.metrics(), "agentprof_pyroscope_retries_total") or 0) > 0)
