@@ -209,7 +209,7 @@ class ServeProfilingTest(unittest.TestCase):
             self.assertIn(name.encode(), svg)
         self.assertGreater(int(headers["X-Agentprof-Samples"]), 50)
 
-        status, headers, pprof = request("POST", url + "&format=pprof&frequency=199")
+        status, headers, pprof = request("POST", url + "&format=pprof&frequency=999")
         self.assertEqual(status, 200, pprof[:300])
         self.assertEqual(headers["Content-Type"], "application/octet-stream")
         self.assertEqual(pprof[:2], b"\x1f\x8b")
