@@ -12,7 +12,13 @@ function coldJavaScriptFunction(n) {
 const end = Date.now() + 1000 * Number(process.argv[2] || 1e9);
 let sink = 0;
 while (Date.now() < end) {
-  sink += hotJavaScriptFunction(2000000);
-  sink += coldJavaScriptFunction(100000);
+  // Random order each round: the sampling timer cannot alias with a fixed-length round.
+  if (Math.random() < 0.5) {
+    sink += hotJavaScriptFunction(2000000);
+    sink += coldJavaScriptFunction(100000);
+  } else {
+    sink += coldJavaScriptFunction(100000);
+    sink += hotJavaScriptFunction(2000000);
+  }
 }
 console.log(sink);
