@@ -162,6 +162,11 @@ enum ap_stat {
 #define AP_CALLSITE_DIR_INGRESS 0x1 /* else egress */
 #define AP_CALLSITE_PTR_R8 0x2      /* else rcx */
 
+/* Attach cookie of the Go crypto/tls entry programs (see bpf/go_tls.bpf.c): the probe sits on the
+ * jbe of the function's stack check, and a hit where that branch will be taken is not a call yet
+ * (the function restarts after growing its stack). */
+#define AP_GO_AT_STACK_CHECK 0x1
+
 /* Scope filter flags (ap_config.filter). With none set, every process but agentprof is traced. */
 #define AP_FILTER_PID 0x1    /* only tgids in the traced_tgids map (and their descendants) */
 #define AP_FILTER_COMM 0x2   /* only processes whose leader comm equals ap_config.comm */

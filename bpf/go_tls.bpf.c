@@ -1,4 +1,5 @@
-/* Go crypto/tls plaintext capture: uprobes at the entry of crypto/tls.(*Conn).Write/Read and at
+/* Go crypto/tls plaintext capture: uprobes at the entry of crypto/tls.(*Conn).Write/Read (on the
+ * prologue's stack-check branch, see restart_pending) and at
  * every RET instruction inside them (uretprobes overwrite the return address on the goroutine
  * stack, which Go may copy elsewhere when it grows: the process would crash). Register ABI (Go >=
  * 1.17, amd64): receiver in RAX, []byte ptr/len in RBX/RCX; results n in RAX, error in RBX/RCX;
@@ -31,11 +32,21 @@ struct {
   __type(value, struct go_tls_call);
 } go_tls_calls SEC(".maps");
 
+/* Entry probes sit on the jbe of the prologue's stack check (cookie AP_GO_AT_STACK_CHECK). When
+ * the cmp before it left CF or ZF set the branch is taken: the goroutine grows its stack (or is
+ * preempted) and runs the function from the start again, so this hit is not the call. */
+#define X86_EFLAGS_CF 0x1
+#define X86_EFLAGS_ZF 0x40
+static __always_inline bool restart_pending(struct pt_regs *ctx) {
+  return (bpf_get_attach_cookie(ctx) & AP_GO_AT_STACK_CHECK) &&
+         (ctx->flags & (X86_EFLAGS_CF | X86_EFLAGS_ZF));
+}
+
 /* Writes are emitted at entry: (*Conn).Write sends the whole buffer or fails the connection, and
  * the goroutine may only reach its RET after the peer has answered and another goroutine has
  * already read the response — emitting at RET would put a response ahead of its request. */
 static __always_inline int go_write_enter(struct pt_regs *ctx) {
-  if (!in_scope()) return 0;
+  if (!in_scope() || restart_pending(ctx)) return 0;
   __u64 len = ctx->cx;
   if (len == 0) return 0;
   stat_add(AP_STAT_TLS_CALLS, 1);
@@ -47,14 +58,15 @@ static __always_inline int go_write_enter(struct pt_regs *ctx) {
 }
 
 static __always_inline int go_enter(struct pt_regs *ctx, __u8 dir) {
-  if (!in_scope()) return 0;
+  if (!in_scope() || restart_pending(ctx)) return 0;
   struct go_call_key key = {.tgid = current_tgid(), .g = ctx->r14};
   struct go_tls_call call = {};
   call.conn = ctx->ax;
   call.buf = ctx->bx;
   call.len = ctx->cx;
   call.dir = dir;
-  /* A stack-growth restart re-enters at the entry with the same arguments: overwriting is right. */
+  /* Without a recognised stack check the probe is on the first instruction, and a stack-growth
+   * restart re-enters with the same arguments: overwriting is right. */
   if (bpf_map_update_elem(&go_tls_calls, &key, &call, BPF_ANY) != 0)
     stat_add(AP_STAT_ARGS_MAP_FULL, 1);
   return 0;
@@ -93,7 +105,7 @@ int go_tls_return(struct pt_regs *ctx) {
  * and the deleted state gives that one a new generation. */
 SEC("uprobe")
 int go_tls_close_enter(struct pt_regs *ctx) {
-  if (!in_scope()) return 0;
+  if (!in_scope() || restart_pending(ctx)) return 0;
   struct conn_key key = {.tgid = current_tgid(), .source = AP_SRC_TLS, .id = ctx->ax};
   struct conn_state *st = get_conn(&key, false);
   if (!st) return 0;

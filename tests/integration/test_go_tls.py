@@ -14,6 +14,7 @@ import unittest
 import harness as h
 
 GO_CLIENT_SRC = os.path.join(h.ROOT, "tests", "integration", "go_client")
+GO_STACK_GROWTH_SRC = os.path.join(h.ROOT, "tests", "integration", "go_stack_growth")
 
 
 # Two families, each plain and streamed, in one process.
@@ -24,14 +25,43 @@ def attrs(span):
     return span.get("attributes", {})
 
 
-def build_go_client(tmp):
-    """Stripped static build of go_client with a private GOCACHE/GOPATH; returns the binary path."""
-    out = os.path.join(tmp, "go_llm_client")
+def build_go_client(tmp, source=GO_CLIENT_SRC, name="go_llm_client"):
+    """Stripped static build of a Go module with a private GOCACHE/GOPATH; returns the binary path."""
+    out = os.path.join(tmp, name)
     env = dict(os.environ, GOCACHE=os.path.join(tmp, "gocache"), GOPATH=os.path.join(tmp, "gopath"),
                GOFLAGS="-mod=mod", CGO_ENABLED="0", GO111MODULE="on")
-    subprocess.run(["go", "build", "-ldflags=-s -w", "-o", out, "."], cwd=GO_CLIENT_SRC, env=env,
+    subprocess.run(["go", "build", "-ldflags=-s -w", "-o", out, "."], cwd=source, env=env,
                    check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return out
+
+
+class MarkerServer:
+    """A TLS server on 127.0.0.1 that reads lines from one client until "end", then answers
+    "ok <lines read>" and closes: the count the client really sent, to compare with the capture."""
+
+    def __init__(self, certs):
+        import socket
+        import ssl
+        import threading
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certs["cert"], certs["key"])
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.lines = []
+
+        def serve():
+            raw, _ = self.listener.accept()
+            with context.wrap_socket(raw, server_side=True) as conn, conn.makefile("rb") as reader:
+                for line in reader:
+                    if line == b"end\n":
+                        break
+                    self.lines.append(line)
+                conn.sendall(b"ok %d\n" % len(self.lines))
+        self.thread = threading.Thread(target=serve, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.listener.close()
 
 
 class GoTlsTest(unittest.TestCase):
@@ -118,6 +148,35 @@ class GoTlsTest(unittest.TestCase):
                          ["/v1/chat/completions", "/v1/chat/completions", "/v1/messages", "/v1/messages"])
         self.assertNotIn(b"sk-test-SECRET", everything, "a secret reached an output")
         self.assertIn("missed_call_entry=0", stderr)
+
+    def test_writes_through_a_stack_growth_restart_are_captured_once(self):
+        """Fresh goroutines at 0..400 levels of recursion each write one marker: for some depths
+        the stack check in (*Conn).Write's own prologue fails and Go runs the prologue again after
+        growing the stack. Every marker must be captured exactly once, in order."""
+        client = build_go_client(self.tmp, GO_STACK_GROWTH_SRC, "go_stack_growth")
+        server = MarkerServer(self.certs)
+        self.addCleanup(server.close)
+        raw = os.path.join(self.tmp, "stack_growth.raw")
+        gate = h.Gate([client, "--addr", "127.0.0.1:%d" % server.port, "--cafile", self.certs["ca"]])
+        ap = self.start_agentprof_raw(gate, raw)
+        gate.go()
+        rc, out, err = gate.wait(120)
+        self.assertEqual(ap.stop(), 0, ap.stderr())
+        self.assertEqual((rc, out.strip()), (0, b"ok 401"), err)
+        streams, gaps, _, _ = h.parse_raw(raw)
+        egress = [data for (pid, _, direction), data in streams.items() if direction == "egress"]
+        self.assertEqual(len(egress), 1, (list(streams), ap.stderr()))
+        self.assertEqual(gaps, [])
+        expected = b"".join(b"marker-%04d\n" % d for d in range(401)) + b"end\n"
+        self.assertEqual(bytes(egress[0]), expected, "captured egress differs from what was sent")
+
+    def start_agentprof_raw(self, gate, raw):
+        try:
+            # Held at exec until probed: the client's writes start right away.
+            return h.Agentprof(["--pid", str(gate.pid), "--raw-file", raw, "--quiet", "--hold-new-executables"])
+        except h.BpfUnavailable as e:
+            gate.proc.kill()
+            h.require_bpf(self, e)
 
 
 if __name__ == "__main__":

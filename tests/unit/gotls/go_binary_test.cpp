@@ -67,6 +67,12 @@ void check_function(const std::string& path, const GoFunctionProbes& f) {
                   byte_at(path, f.entry + i + 2) == 0x66 && byte_at(path, f.entry + i + 3) == 0x10;
   }
   CHECK(stack_check);
+  // The entry probe is that check's jbe (rel8 0x76 or rel32 0x0f 0x86), a few bytes in.
+  CHECK(f.entry_at_stack_check);
+  CHECK(f.entry_probe > f.entry);
+  CHECK(f.entry_probe - f.entry <= 16);
+  uint8_t op = byte_at(path, f.entry_probe);
+  CHECK((op == 0x76 || (op == 0x0f && byte_at(path, f.entry_probe + 1) == 0x86)));
 }
 
 }  // namespace

@@ -43,10 +43,15 @@ void check_same_sites(const GoTlsLocation& a, const GoTlsLocation& b) {
   CHECK(a.write.entry == b.write.entry);
   CHECK(a.write.entry_vaddr == b.write.entry_vaddr);
   CHECK(a.write.rets == b.write.rets);
+  CHECK(a.write.entry_probe == b.write.entry_probe);
+  CHECK(a.write.entry_at_stack_check == b.write.entry_at_stack_check);
   CHECK(a.read.entry == b.read.entry);
+  CHECK(a.read.entry_probe == b.read.entry_probe);
+  CHECK(a.read.entry_at_stack_check == b.read.entry_at_stack_check);
   CHECK(a.read.rets == b.read.rets);
   CHECK(a.has_close == b.has_close);
   CHECK(a.close.entry == b.close.entry);
+  CHECK(a.close.entry_probe == b.close.entry_probe);
 }
 
 }  // namespace
@@ -169,10 +174,10 @@ TEST_CASE("go: cache entries round-trip and reject inconsistent content", "[gotl
   loc.found = true;
   loc.reason = "located\nwith a newline";
   loc.go_version = "go1.19.8";
-  loc.write = {"crypto/tls.(*Conn).Write", 0x401000, 0x1000, {0x1010, 0x1020}};
-  loc.read = {"crypto/tls.(*Conn).Read", 0x402000, 0x2000, {0x2030}};
+  loc.write = {"crypto/tls.(*Conn).Write", 0x401000, 0x1000, 0x1009, true, {0x1010, 0x1020}};
+  loc.read = {"crypto/tls.(*Conn).Read", 0x402000, 0x2000, 0x2000, false, {0x2030}};
   loc.has_close = true;
-  loc.close = {"crypto/tls.(*Conn).Close", 0x403000, 0x3000, {}};
+  loc.close = {"crypto/tls.(*Conn).Close", 0x403000, 0x3000, 0x3004, true, {}};
   auto back = agentprof::gotls::parse_go_cache_entry("k", agentprof::gotls::serialize_go_cache_entry("k", loc));
   REQUIRE(back);
   CHECK(back->found);
@@ -183,6 +188,11 @@ TEST_CASE("go: cache entries round-trip and reject inconsistent content", "[gotl
   CHECK(back->read.entry_vaddr == 0x402000);
   CHECK(back->close.name == loc.close.name);
   CHECK(back->close.rets.empty());
+  CHECK(back->write.entry_probe == 0x1009);
+  CHECK(back->write.entry_at_stack_check);
+  CHECK(back->read.entry_probe == 0x2000);  // no stack check recognised: the first instruction
+  CHECK_FALSE(back->read.entry_at_stack_check);
+  CHECK(back->close.entry_probe == 0x3004);
   CHECK_FALSE(agentprof::gotls::parse_go_cache_entry("other", agentprof::gotls::serialize_go_cache_entry("k", loc)));
 
   GoTlsLocation no_rets = loc;  // a success whose Read has no return to probe

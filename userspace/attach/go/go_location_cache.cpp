@@ -15,24 +15,28 @@ using boringssl::entry_lines;
 using boringssl::one_line;
 using boringssl::parse_u64;
 
-constexpr const char* kMagic = "agentprof-go-tls-cache 1";
+// 2: entry probes on the stack check's branch.
+constexpr const char* kMagic = "agentprof-go-tls-cache 2";
 constexpr size_t kMaxEntryBytes = 8192;
 // (*Conn).Read has a handful of RETs; more than this in a cache entry means it is not ours.
 constexpr size_t kMaxRets = 64;
 
-// "<name> <entry vaddr> <entry offset> <ret,ret,...|->"
+// "<name> <entry vaddr> <entry offset> <ret,ret,...|-> <stack-check branch offset|->"
 std::string function_line(const GoFunctionProbes& f) {
   std::string rets;
   for (uint64_t r : f.rets) rets += (rets.empty() ? "" : ",") + hex(r);
   return (f.name.empty() ? "-" : f.name) + " " + hex(f.entry_vaddr) + " " + hex(f.entry) + " " +
-         (rets.empty() ? "-" : rets);
+         (rets.empty() ? "-" : rets) + " " + (f.entry_at_stack_check ? hex(f.entry_probe) : "-");
 }
 
 bool parse_function(const std::string& v, GoFunctionProbes* f) {
   std::istringstream in(v);
-  std::string name, vaddr, entry, rets, extra;
-  if (!(in >> name >> vaddr >> entry >> rets) || (in >> extra)) return false;
+  std::string name, vaddr, entry, rets, branch, extra;
+  if (!(in >> name >> vaddr >> entry >> rets >> branch) || (in >> extra)) return false;
   if (!parse_u64(vaddr, &f->entry_vaddr) || !parse_u64(entry, &f->entry)) return false;
+  f->entry_at_stack_check = branch != "-";
+  f->entry_probe = f->entry;
+  if (f->entry_at_stack_check && !parse_u64(branch, &f->entry_probe)) return false;
   f->name = name == "-" ? "" : name;
   f->rets.clear();
   if (rets == "-") return true;

@@ -13,6 +13,7 @@
 #include "attach/go/go_location_cache.h"
 #include "attach/go/pclntab.h"
 #include "attach/go/ret_scan.h"
+#include "attach/go/stack_check.h"
 
 namespace agentprof::gotls {
 
@@ -88,8 +89,9 @@ bool find_pclntab(const ElfFile& elf, Pclntab& out, std::string& error, bool& io
   return false;
 }
 
-bool locate_function(const ElfFile& elf, const Pclntab& table, const char* name,
-                     bool need_rets, GoFunctionProbes& out, std::string& error, bool& io_failed) {
+// `note` receives what a reader of doctor should know about a success (an unusual prologue).
+bool locate_function(const ElfFile& elf, const Pclntab& table, const char* name, bool need_rets,
+                     GoFunctionProbes& out, std::string& error, std::string& note, bool& io_failed) {
   std::optional<GoFunction> f = table.find(name);
   if (!f) {
     error = std::string(name) + " not in the function table (binary does not use crypto/tls?)";
@@ -108,13 +110,17 @@ bool locate_function(const ElfFile& elf, const Pclntab& table, const char* name,
   out.name = name;
   out.entry_vaddr = f->entry;
   out.entry = *entry_off;
-  if (!need_rets) return true;
   std::vector<uint8_t> code;
   if (!elf.read(*entry_off, f->end - f->entry, code)) {
     error = std::string(name) + ": reading code failed";
     io_failed = true;
     return false;
   }
+  StackCheck check = find_stack_check_branch(code, f->entry);
+  out.entry_at_stack_check = check.found;
+  out.entry_probe = check.found ? *entry_off + (check.branch_vaddr - f->entry) : *entry_off;
+  if (!check.found) note = std::string(name) + ": " + check.note + ", probed at its first instruction";
+  if (!need_rets) return true;
   RetScan scan = scan_rets(code, f->entry);
   if (!scan.ok) {
     error = std::string(name) + ": " + scan.error;
@@ -162,13 +168,18 @@ GoTlsLocation locate_in(const ElfFile& elf, const std::string& path) {
                  ": register ABI not established (need Go >= 1.17)";
     ok = false;
   }
-  ok = ok && locate_function(elf, table, kWriteName, true, loc.write, loc.reason, io_failed) &&
-       locate_function(elf, table, kReadName, true, loc.read, loc.reason, io_failed);
+  std::string write_note, read_note, close_note;
+  ok = ok && locate_function(elf, table, kWriteName, true, loc.write, loc.reason, write_note, io_failed) &&
+       locate_function(elf, table, kReadName, true, loc.read, loc.reason, read_note, io_failed);
   if (ok) {
     std::string close_error;
-    loc.has_close = locate_function(elf, table, kCloseName, false, loc.close, close_error, io_failed);
+    loc.has_close = locate_function(elf, table, kCloseName, false, loc.close, close_error, close_note, io_failed);
     loc.found = true;
     loc.reason = "crypto/tls located from .gopclntab";
+    // A function probed at its first instruction sees a stack-growth restart twice (Write's
+    // bytes would repeat): say so where doctor shows it.
+    for (const std::string* n : {&write_note, &read_note, &close_note})
+      if (!n->empty()) loc.reason += "; " + *n;
   }
   loc.definitive = !io_failed;
   // A binary replaced or rewritten while we read it may mix two versions: never trust that.
@@ -192,6 +203,15 @@ bool cached_entry_plausible(const ElfFile& elf, const GoTlsLocation& loc) {
   auto plausible = [&](const GoFunctionProbes& f) {
     std::optional<uint64_t> off = elf.vaddr_to_offset(f.entry_vaddr);
     if (!off || *off != f.entry) return false;
+    // The entry probe is the first instruction or a jbe (0x76 rel8, 0x0f 0x86 rel32) near it.
+    if (f.entry_at_stack_check) {
+      uint8_t op[2] = {};
+      if (f.entry_probe <= f.entry || f.entry_probe - f.entry > 16 || !elf.read(f.entry_probe, op, 2) ||
+          !(op[0] == 0x76 || (op[0] == 0x0f && op[1] == 0x86)))
+        return false;
+    } else if (f.entry_probe != f.entry) {
+      return false;
+    }
     for (uint64_t r : f.rets) {
       uint8_t op = 0;
       if (r <= f.entry || r - f.entry >= kMaxFunctionBytes || !elf.read(r, &op, 1) || op != 0xc3) return false;

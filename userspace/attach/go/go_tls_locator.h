@@ -1,6 +1,7 @@
 // Finds where to probe Go's crypto/tls in an x86-64 Go executable (Go >= 1.17, register ABI),
-// from .gopclntab so binaries stripped with -ldflags='-s -w' work. Returns are observed by uprobes
-// on every RET instruction (uretprobes rewrite the return address, which breaks Go's stack copying).
+// from .gopclntab so binaries stripped with -ldflags='-s -w' work. Entries are probed on the
+// prologue's stack-check branch (stack_check.h); returns by uprobes on every RET instruction
+// (uretprobes rewrite the return address, which breaks Go's stack copying).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,11 @@ namespace agentprof::gotls {
 struct GoFunctionProbes {
   std::string name;
   uint64_t entry_vaddr = 0;
-  uint64_t entry = 0;             // file offset of the first instruction (uprobe offset)
+  uint64_t entry = 0;             // file offset of the first instruction
+  // File offset of the entry probe: the jbe of the prologue's stack check when recognised (see
+  // stack_check.h: a stack-growth restart is then seen once), else `entry`.
+  uint64_t entry_probe = 0;
+  bool entry_at_stack_check = false;
   std::vector<uint64_t> rets;     // file offsets of every RET inside the function
 };
 

@@ -9,8 +9,9 @@
 using agentprof::gotls::GoFunctionProbes;
 
 static void print_function(const GoFunctionProbes& f) {
-  std::printf("  %s entry=0x%llx (vaddr 0x%llx) rets=", f.name.c_str(),
-              (unsigned long long)f.entry, (unsigned long long)f.entry_vaddr);
+  std::printf("  %s entry=0x%llx (vaddr 0x%llx) entry probe=0x%llx%s rets=", f.name.c_str(),
+              (unsigned long long)f.entry, (unsigned long long)f.entry_vaddr, (unsigned long long)f.entry_probe,
+              f.entry_at_stack_check ? " (stack check branch)" : "");
   for (uint64_t r : f.rets) std::printf("0x%llx ", (unsigned long long)r);
   std::printf("\n");
 }

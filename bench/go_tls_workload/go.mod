@@ -1,0 +1,3 @@
+module agentprof.bench/gotlsworkload
+
+go 1.19

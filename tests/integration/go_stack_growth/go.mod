@@ -1,0 +1,3 @@
+module agentprof.test/gostackgrowth
+
+go 1.19
