@@ -257,6 +257,34 @@ def require_go():
         raise unittest.SkipTest("`go` not installed (apt-get install golang-go)")
 
 
+def make_cgroup(test, name):
+    """A new cgroup v2 directory `name` under the hierarchy's root, removed when `test` ends (once
+    its processes are gone). No cgroup v2 mounted: a failure under CI=true, elsewhere a skip."""
+    with open("/proc/mounts") as f:
+        v2 = [m.split()[1] for m in f if m.split()[2] == "cgroup2"]
+    if not v2:
+        if IN_CI:
+            test.fail("no cgroup v2 hierarchy mounted and CI=true")
+        test.skipTest("no cgroup v2 hierarchy mounted")
+    path = os.path.join(v2[0], name)
+    os.makedirs(path, exist_ok=True)
+
+    def remove():
+        for _ in range(50):
+            try:
+                os.rmdir(path)
+                return
+            except OSError:
+                time.sleep(0.1)
+    test.addCleanup(remove)
+    return path
+
+
+def enter_cgroup(path, pid):
+    with open(os.path.join(path, "cgroup.procs"), "w") as f:
+        f.write(str(pid))
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     import socket

@@ -407,27 +407,8 @@ class CaptureTest(unittest.TestCase):
         self.assertEqual(set(ours), {"curl"}, ours)
 
     def test_cgroup_filter(self):
-        with open("/proc/mounts") as f:
-            mounts = [l.split() for l in f]
-        v2 = [m[1] for m in mounts if m[2] == "cgroup2"]
-        if not v2:
-            self.skipTest("no cgroup v2 hierarchy mounted")
-        cg = os.path.join(v2[0], "agentprof-test-%d" % os.getpid())
-        os.makedirs(cg, exist_ok=True)
-
-        def enter(pid):
-            with open(os.path.join(cg, "cgroup.procs"), "w") as f:
-                f.write(str(pid))
-        try:
-            ours = self._two_clients(lambda pid: ["--cgroup", cg], setup=enter)
-        finally:
-            for _ in range(50):
-                try:
-                    os.rmdir(cg)
-                    break
-                except OSError:
-                    import time
-                    time.sleep(0.1)
+        cg = h.make_cgroup(self, "agentprof-test-%d" % os.getpid())
+        ours = self._two_clients(lambda pid: ["--cgroup", cg], setup=lambda pid: h.enter_cgroup(cg, pid))
         self.assertEqual(set(ours), {"curl", "python3"}, ours)
 
     def test_out_of_scope_process_not_captured(self):

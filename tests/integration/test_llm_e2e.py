@@ -35,8 +35,9 @@ class LlmEndToEnd(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.stop()
 
-    def run_traced(self, commands, expect_client_ok=True, extra=()):
-        """Runs shell `commands` behind a gate under agentprof; returns (spans, outputs text, log)."""
+    def run_traced(self, commands, expect_client_ok=True, extra=(), before_go=None):
+        """Runs shell `commands` behind a gate under agentprof; returns (spans, outputs text, log).
+        `before_go(gate_pid)` runs once agentprof is ready, before the commands start."""
         name = self.id().split(".")[-1]
         jsonl = os.path.join(self.tmp, name + ".jsonl")
         raw = os.path.join(self.tmp, name + ".raw")
@@ -48,6 +49,8 @@ class LlmEndToEnd(unittest.TestCase):
         except h.BpfUnavailable as e:
             gate.proc.kill()
             h.require_bpf(self, e)
+        if before_go:
+            before_go(gate.pid)
         gate.go()
         rc, out, err = gate.wait(300)
         self.assertEqual(ap.stop(), 0, ap.stderr())
@@ -118,6 +121,17 @@ class LlmEndToEnd(unittest.TestCase):
         self.assertEqual(ops["openai.embeddings"], "embeddings")
         self.assertEqual(ops["gemini.generate_content"], "generate_content")
         self.assertEqual(ops["anthropic.messages"], "chat")
+
+    def test_container_id_of_one_shot_processes(self):
+        """Clients in a container-like cgroup (docker-<64 hex>.scope) that exit right after their one
+        call: every span carries the container id, read while the process lived."""
+        container = "%064x" % (0xA6E17 * (os.getpid() + 1))
+        cg = h.make_cgroup(self, "docker-%s.scope" % container)
+        spans, everything, log = self.run_traced([self.python("openai-chat")] * 3 + [
+            self.python("anthropic", "--stream")], before_go=lambda pid: h.enter_cgroup(cg, pid))
+        self.assert_spans_match_log(spans, log, everything)
+        self.assertEqual([attrs(s).get("container.id") for s in spans], [container] * len(spans))
+        self.assertEqual(len({attrs(s)["process.pid"] for s in spans}), 4)  # four one-shot processes
 
     def test_curl(self):
         body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "one two three"}]})

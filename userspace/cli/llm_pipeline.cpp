@@ -7,6 +7,7 @@
 #include "llm/llm_stage.h"
 #include "llm/pricing.h"
 #include "trace/container_attributes.h"
+#include "trace/process_identity_tap.h"
 #include "trace/span_builder.h"
 
 namespace agentprof {
@@ -31,10 +32,11 @@ std::unique_ptr<LlmPipeline> LlmPipeline::create(const LlmPipelineOptions& o, Sp
     exchanges = p->tap_.get();
   }
   p->http_ = std::make_unique<HttpStage>(*exchanges);
+  p->identities_ = std::make_unique<ProcessIdentityTap>(*p->http_, *p->containers_);
   return p;
 }
 
-StreamSink& LlmPipeline::stream_sink() { return *http_; }
+StreamSink& LlmPipeline::stream_sink() { return *identities_; }
 const HttpStats& LlmPipeline::http_stats() const { return http_->stats(); }
 const LlmStageStats& LlmPipeline::llm_stats() const { return llm_->stats(); }
 

@@ -18,6 +18,7 @@ class LlmActivityListener;
 class PriceTable;
 class SpanBuilder;
 class ContainerAttributes;
+class ProcessIdentityTap;
 struct HttpStats;
 struct LlmStageStats;
 
@@ -47,6 +48,7 @@ class LlmPipeline {
   std::unique_ptr<LlmStage> llm_;
   std::unique_ptr<LlmActivityTap> tap_;  // between http_ and llm_ when activity is wanted
   std::unique_ptr<HttpStage> http_;
+  std::unique_ptr<ProcessIdentityTap> identities_;  // in front of http_
 };
 
 }  // namespace agentprof

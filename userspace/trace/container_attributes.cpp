@@ -1,6 +1,7 @@
 #include "trace/container_attributes.h"
 
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -51,20 +52,49 @@ ContainerIdentity parse_container_identity(const std::string& text) {
   return id;
 }
 
-const ContainerIdentity& ContainerAttributes::identity(uint32_t pid) {
-  auto it = cache_.find(pid);
-  if (it != cache_.end()) return it->second;
+uint64_t ContainerAttributes::start_time(uint32_t pid) const {
+  // getline, not istreambuf_iterator: a process exiting between open and read makes the read fail
+  // with ESRCH, which the iterator turns into an exception and getline into a failed stream.
+  std::ifstream f(proc_root_ + "/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(f, text)) return 0;
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so count from the last ')'.
+  size_t close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; i++)
+    if (i == 22) return std::strtoull(field.c_str(), nullptr, 10);
+  return 0;
+}
+
+const ContainerAttributes::Known& ContainerAttributes::read(uint32_t pid, uint64_t start) {
   if (cache_.size() > 65536) cache_.clear();
   std::ifstream f(proc_root_ + "/" + std::to_string(pid) + "/cgroup");
   std::stringstream text;
   text << f.rdbuf();
-  return cache_.emplace(pid, parse_container_identity(text.str())).first->second;
+  Known& k = cache_[pid];
+  k.identity = parse_container_identity(text.str());
+  k.start_time = start;
+  return k;
+}
+
+void ContainerAttributes::on_connection(uint32_t pid) {
+  if (pid == 0) return;
+  uint64_t start = start_time(pid);
+  if (start == 0) return;  // already gone: keep what was read while it lived
+  auto it = cache_.find(pid);
+  if (it == cache_.end() || it->second.start_time != start) read(pid, start);
 }
 
 void ContainerAttributes::on_span(const Span& span) {
   const int64_t* pid = span.get<int64_t>("process.pid");
   if (!pid || *pid <= 0) return next_.on_span(span);
-  const ContainerIdentity& id = identity(uint32_t(*pid));
+  // Normally read at the connection's start; a span whose process was never seen (or whose
+  // entry was dropped to stay bounded) is read now, as well as can be.
+  auto it = cache_.find(uint32_t(*pid));
+  const ContainerIdentity& id =
+      (it != cache_.end() ? it->second : read(uint32_t(*pid), start_time(uint32_t(*pid)))).identity;
   if (id.container_id.empty() && id.pod_uid.empty()) return next_.on_span(span);
   Span enriched = span;
   if (!id.container_id.empty()) enriched.attributes.push_back({"container.id", id.container_id});
