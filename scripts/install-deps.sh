@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   # build
   build-essential cmake pkg-config clang llvm libbpf-dev bpftool libelf-dev libdw-dev
-  zlib1g-dev libbrotli-dev libzstd-dev libsimdjson-dev libcli11-dev libfmt-dev
+  zlib1g-dev libbrotli-dev libzstd-dev libnghttp2-dev libsimdjson-dev libcli11-dev libfmt-dev
   libprotobuf-dev protobuf-compiler libcurl4-openssl-dev libsqlite3-dev libcapstone-dev
   linux-libc-dev libssl-dev libyaml-cpp-dev libcpp-httplib-dev liblzma-dev libdw-dev
   # tests: Prometheus and promtool, go tool pprof, CPython headers (frame layout checks)

@@ -2,6 +2,7 @@
 fake LLM server, start clients behind a gate so they are in scope before they exec, and parse what
 agentprof wrote. Debian's /usr/bin/python3, stdlib only."""
 
+import atexit
 import json
 import os
 import re
@@ -255,6 +256,115 @@ def require_go():
         if IN_CI:
             raise AssertionError("`go` (Debian golang-go) is missing and CI=true")
         raise unittest.SkipTest("`go` not installed (apt-get install golang-go)")
+
+
+def build_go_module(source, out, work, ldflags=None):
+    """Static build (CGO off) of the stdlib-only Go module in `source` into `out`, with a private
+    GOCACHE/GOPATH under `work` so nothing outside the test's directory is touched; GOPROXY=off
+    because these modules need no downloads. Returns `out`."""
+    env = dict(os.environ, GOCACHE=os.path.join(work, "gocache"), GOPATH=os.path.join(work, "gopath"),
+               GOFLAGS="-mod=mod", CGO_ENABLED="0", GO111MODULE="on", GOPROXY="off")
+    args = ["go", "build"] + (["-ldflags=" + ldflags] if ldflags else []) + ["-o", out, "."]
+    r = subprocess.run(args, cwd=source, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        raise RuntimeError("go build in %s failed:\n%s" % (source, r.stderr.decode(errors="replace")))
+    return out
+
+
+H2_PROXY_SRC = os.path.join(ROOT, "tests", "integration", "h2_proxy")
+
+
+class H2Proxy:
+    """tests/integration/h2_proxy (Go) on a free port: HTTP/2 over TLS (ALPN h2) in front of an
+    HTTP/1.1 `upstream` (a FakeServer or its base URL), forwarding bodies and headers unchanged and
+    streams chunk by chunk. HTTP/2 clients then make calls whose ground truth is the fake server's
+    log. The certificate is the test server's; the CA verifies the upstream."""
+
+    _binary = None  # built once per test process
+
+    @classmethod
+    def binary(cls):
+        if cls._binary is None:
+            require_go()
+            work = tempfile.mkdtemp(prefix="agentprof-h2proxy-")
+            # Build cache included (~25 MB): gone when the test process ends.
+            atexit.register(shutil.rmtree, work, True)
+            cls._binary = build_go_module(H2_PROXY_SRC, os.path.join(work, "h2proxy"), work)
+        return cls._binary
+
+    def __init__(self, certs, upstream):
+        upstream_base = getattr(upstream, "base", upstream)
+        # A file, not a pipe nobody reads: the proxy's error log can then never block it, and it is
+        # there to read when a test fails.
+        self.stderr_file = tempfile.NamedTemporaryFile(prefix="h2proxy-stderr-", delete=False)
+        self.proc = subprocess.Popen(
+            [self.binary(), "--listen-port", "0", "--cert", certs["cert"], "--key", certs["key"],
+             "--upstream", upstream_base, "--upstream-ca", certs["ca"]],
+            stdout=subprocess.PIPE, stderr=self.stderr_file, text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"LISTENING (\d+)", line or "")
+        if not m:
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError("h2 proxy did not start: %r %s" % (line, self.stderr()))
+        self.port = int(m.group(1))
+        self.base = "https://127.0.0.1:%d" % self.port
+
+    def stderr(self):
+        with open(self.stderr_file.name, "r", errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        self.stderr_file.close()
+
+
+def span_attributes(span):
+    return span["attributes"]
+
+
+def assert_spans_match_log(test, spans, log, everything, ttft_ms, server_port):
+    """One span per call of the fake server's `log` (entries of the calls under test), each with the
+    response id, models, stream flag, status, tokens and tool calls the server logged, TTFT within
+    20 ms of `ttft_ms` for streams, and server.port `server_port` (the port the client connected to);
+    and no secret in `everything` (all of agentprof's outputs)."""
+    test.assertEqual(len(spans), len(log), "one span per call: %d spans, %d calls\n%s" % (
+        len(spans), len(log), json.dumps([s["name"] for s in spans])))
+    attrs = span_attributes
+    by_id = {attrs(s)["gen_ai.response.id"]: s for s in spans if "gen_ai.response.id" in attrs(s)}
+    # APIs without response ids on the wire (Ollama) pair up in time order.
+    no_id = sorted((s for s in spans if "gen_ai.response.id" not in attrs(s)),
+                   key=lambda s: s["start_time_unix_nano"])
+    for entry in log:
+        span = by_id.get(entry["response_id"]) or (no_id.pop(0) if no_id else None)
+        test.assertIsNotNone(span, "no span for %s %s" % (entry["path"], entry["response_id"]))
+        a = attrs(span)
+        test.assertEqual(a["gen_ai.request.model"] if "gen_ai.request.model" in a else a["gen_ai.response.model"],
+                         entry["model"], a)
+        test.assertEqual(a["gen_ai.response.model"], entry["response_model"])
+        test.assertEqual(a["gen_ai.request.stream"], entry["stream"])
+        test.assertEqual(a["http.response.status_code"], entry["status"])
+        test.assertEqual(span["status"], "ok")
+        # Absent on both sides when the wire carried no count (embeddings have no output).
+        test.assertEqual(a.get("gen_ai.usage.input_tokens"), entry["input_tokens"], (entry, a))
+        test.assertEqual(a.get("gen_ai.usage.output_tokens"), entry["output_tokens"], (entry, a))
+        if entry.get("cache_read"):
+            test.assertEqual(a["gen_ai.usage.cache_read.input_tokens"], entry["cache_read"])
+        if entry.get("cache_write"):
+            test.assertEqual(a["gen_ai.usage.cache_creation.input_tokens"], entry["cache_write"])
+        if entry["stream"]:
+            ttft = a["gen_ai.response.time_to_first_chunk"]
+            test.assertLess(abs(ttft * 1000 - ttft_ms), 20, "TTFT %.1f ms vs %d ms" % (ttft * 1000, ttft_ms))
+        test.assertEqual(a["process.pid"] > 0, True)
+        test.assertEqual(a["server.port"], server_port)
+        test.assertEqual(sorted(a.get("agentprof.tool_calls.names", [])), sorted(entry["tool_calls"]))
+    test.assertNotIn(b"sk-test-SECRET", everything, "a secret reached an output")
 
 
 def make_cgroup(test, name):

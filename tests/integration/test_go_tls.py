@@ -27,12 +27,7 @@ def attrs(span):
 
 def build_go_client(tmp, source=GO_CLIENT_SRC, name="go_llm_client"):
     """Stripped static build of a Go module with a private GOCACHE/GOPATH; returns the binary path."""
-    out = os.path.join(tmp, name)
-    env = dict(os.environ, GOCACHE=os.path.join(tmp, "gocache"), GOPATH=os.path.join(tmp, "gopath"),
-               GOFLAGS="-mod=mod", CGO_ENABLED="0", GO111MODULE="on")
-    subprocess.run(["go", "build", "-ldflags=-s -w", "-o", out, "."], cwd=source, env=env,
-                   check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    return out
+    return h.build_go_module(source, os.path.join(tmp, name), tmp, ldflags="-s -w")
 
 
 class MarkerServer:

@@ -46,9 +46,11 @@ void LlmPipeline::print_counters(FILE* out) const {
   fprintf(out,
           "  http: requests=%" PRIu64 " responses=%" PRIu64 " parse_errors=%" PRIu64 " gaps=%" PRIu64
           " bodies_cut_by_gap=%" PRIu64 " truncated_bodies=%" PRIu64 " decode_errors=%" PRIu64
-          " not_http=%" PRIu64 " http2=%" PRIu64 "\n",
+          " not_http=%" PRIu64 " http2=%" PRIu64 " http2_undecodable=%" PRIu64 " http2_reset_streams=%" PRIu64
+          " http2_pushed=%" PRIu64 "\n",
           h.requests, h.responses, h.parse_errors, h.gaps, h.bodies_cut_by_gap, h.truncated_bodies,
-          h.decode_errors, h.connections_not_http, h.http2_connections);
+          h.decode_errors, h.connections_not_http, h.http2_connections, h.h2_undecodable_connections,
+          h.h2_reset_streams, h.h2_pushed_streams);
   fprintf(out,
           "  llm: calls=%" PRIu64 " non_llm_exchanges=%" PRIu64 " incomplete=%" PRIu64
           " usage_missing=%" PRIu64 " unpriced=%" PRIu64 " decode_errors=%" PRIu64

@@ -27,6 +27,7 @@ void RawRedactor::apply(std::span<uint8_t> bytes) {
 }
 
 void RawRedactor::on_byte(uint8_t& b) {
+  if (h2_.on_byte(b)) return;
   if (b == '\n') {
     at_line_start_ = true;
     in_name_ = true;

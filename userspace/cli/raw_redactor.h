@@ -1,6 +1,7 @@
 // Masks secrets in raw captured bytes before `--raw` prints them: the values of credential headers
 // (Authorization, x-api-key, x-goog-api-key, api-key, proxy-authorization, cookie, set-cookie) and
 // of credential query parameters (key, api-key, api_key, access_token, token, sig, signature).
+// HTTP/2 directions have their header blocks masked whole (RawH2Masker).
 // Bytes are replaced in place by '*', so positions stay exact. State carries across chunks, so a
 // secret split between two captured chunks is still masked.
 #pragma once
@@ -8,6 +9,8 @@
 #include <cstdint>
 #include <span>
 #include <string>
+
+#include "cli/raw_h2_masker.h"
 
 namespace agentprof {
 
@@ -18,6 +21,7 @@ class RawRedactor {
 
  private:
   void on_byte(uint8_t& b);
+  RawH2Masker h2_;
   bool at_line_start_ = true;
   bool in_name_ = true;        // still reading a possible header name on this line
   bool masking_ = false;       // inside a secret value

@@ -85,6 +85,8 @@ void declare_own_metrics(MetricsRegistry& r) {
   r.declare("agentprof.queue.depth", MetricKind::kGauge, "{item}", "Items waiting in an internal queue", true);
   r.declare("agentprof.export.dropped", MetricKind::kCounter, "{span}", "Spans an exporter dropped", true);
   r.declare("agentprof.http.parse_errors", MetricKind::kCounter, "{error}", "HTTP parse errors", true);
+  r.declare("agentprof.http.connections", MetricKind::kCounter, "{connection}",
+            "Connections by protocol (http2) and those whose decoding stopped (http2_undecodable)", true);
   r.declare("agentprof.profile.samples", MetricKind::kCounter, "{sample}",
             "CPU samples in closed continuous-profiling windows", true);
   r.declare("agentprof.profile.lost_samples", MetricKind::kCounter, "{sample}",
@@ -243,7 +245,11 @@ int run_serve(const ServeFlags& flags) {
     registry.set_gauge("agentprof.probes.failed", {}, h.attach_failures);
     registry.set_gauge("agentprof.connections.open", {}, double(h.open_connections));
     registry.set_gauge("agentprof.queue.depth", {{"queue", "stream_pending_bytes"}}, double(h.pending_bytes));
-    registry.set_counter("agentprof.http.parse_errors", {}, double(pipeline->http_stats().parse_errors));
+    const HttpStats& http = pipeline->http_stats();
+    registry.set_counter("agentprof.http.parse_errors", {}, double(http.parse_errors));
+    registry.set_counter("agentprof.http.connections", {{"protocol", "http2"}}, double(http.http2_connections));
+    registry.set_counter("agentprof.http.connections", {{"protocol", "http2_undecodable"}},
+                         double(http.h2_undecodable_connections));
     if (store) {
       SpanStoreStats s = store->stats();
       registry.set_gauge("agentprof.queue.depth", {{"queue", "store"}}, double(s.queue_depth));

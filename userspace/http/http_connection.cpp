@@ -24,6 +24,10 @@ void HttpConnection::on_bytes(const ConnMeta& meta, Direction dir, uint64_t ts_n
     if (request_parser_) release_parsers();
     return;
   }
+  if (mode_ == Mode::kHttp2) {
+    h2_->on_bytes(meta, dir, ts_ns, bytes);
+    return;
+  }
   meta_ = &meta;
   last_ts_ = ts_ns;
   if (mode_ == Mode::kSniffing)
@@ -50,12 +54,18 @@ void HttpConnection::sniff(Direction dir, uint64_t ts_ns, std::span<const uint8_
       if (sniffed_bytes_[d] > limits_.max_sniff_bytes) {
         ++stats_.connections_not_http;
         ignore();
+        return;
       }
+      if (sniffed_raw_[d].size() + bytes.size() <= limits_.max_sniff_bytes)
+        sniffed_raw_[d].insert(sniffed_raw_[d].end(), bytes.begin(), bytes.end());
       return;
-    case StartLine::kHttp2Preface:
-      ++stats_.http2_connections;
-      ignore();
+    case StartLine::kHttp2Preface: {
+      std::string held(scanner.held());
+      std::vector<uint8_t> from_preface(held.begin(), held.end());
+      from_preface.insert(from_preface.end(), bytes.begin() + r.resume, bytes.end());
+      start_http2(dir, from_preface, ts_ns);
       return;
+    }
     case StartLine::kRequest:
       start_http(dir, dir);
       break;
@@ -85,9 +95,26 @@ void HttpConnection::start_http(Direction request_dir, Direction deciding_dir) {
   sniffers_[index_of(d)].reset(true);
 }
 
+void HttpConnection::start_http2(Direction client_dir, std::span<const uint8_t> from_preface, uint64_t ts_ns) {
+  ++stats_.http2_connections;
+  mode_ = Mode::kHttp2;
+  h2_ = std::make_unique<H2Connection>(sink_, limits_, stats_, client_dir);
+  // What the server sent before the preface was seen (its SETTINGS), then the client from the
+  // preface on. Bytes before the preface (attached mid-connection) cannot be decoded: HPACK state.
+  Direction server_dir = other(client_dir);
+  std::vector<uint8_t> early = std::move(sniffed_raw_[index_of(server_dir)]);
+  bool server_complete = sniffed_bytes_[index_of(server_dir)] == early.size();
+  for (auto& raw : sniffed_raw_) raw = {};
+  for (auto& s : sniffers_) s.reset(true);
+  if (!early.empty() && server_complete) h2_->on_bytes(*meta_, server_dir, ts_ns, early);
+  else if (sniffed_bytes_[index_of(server_dir)] > 0) h2_->on_gap(*meta_, server_dir);
+  h2_->on_bytes(*meta_, client_dir, ts_ns, from_preface);
+}
+
 void HttpConnection::ignore() {
   mode_ = Mode::kIgnored;
   for (auto& s : sniffers_) s.reset(true);
+  for (auto& raw : sniffed_raw_) raw = {};
 }
 
 void HttpConnection::release_parsers() {
@@ -98,8 +125,15 @@ void HttpConnection::release_parsers() {
 void HttpConnection::on_gap(const ConnMeta& meta, Direction dir) {
   if (mode_ == Mode::kIgnored) return;
   ++stats_.gaps;
+  if (mode_ == Mode::kHttp2) {
+    h2_->on_gap(meta, dir);
+    return;
+  }
   if (mode_ == Mode::kSniffing) {
     sniffers_[index_of(dir)].reset(true);
+    // The kept bytes no longer join up with what follows.
+    sniffed_raw_[index_of(dir)] = {};
+    sniffed_bytes_[index_of(dir)] += 1;
     return;
   }
   meta_ = &meta;
@@ -112,6 +146,11 @@ void HttpConnection::on_gap(const ConnMeta& meta, Direction dir) {
 }
 
 void HttpConnection::on_close(const ConnMeta& meta, uint64_t ts_ns) {
+  if (mode_ == Mode::kHttp2) {
+    h2_->on_close(meta, ts_ns);
+    mode_ = Mode::kIgnored;
+    return;
+  }
   meta_ = &meta;
   if (mode_ == Mode::kHttp) {
     // Response first: its end finishes the exchange whose request is already complete.

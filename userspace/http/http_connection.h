@@ -9,6 +9,7 @@
 
 #include "common/connection.h"
 #include "http/exchange_sink.h"
+#include "http/h2_connection.h"
 #include "http/http_limits.h"
 #include "http/http_stats.h"
 #include "http/message_parser.h"
@@ -28,11 +29,11 @@ class HttpConnection final : private MessageHandler {
   // Ends bodies in progress (kClosed) and finishes every open exchange.
   void on_close(const ConnMeta& meta, uint64_t ts_ns);
 
-  // Not HTTP/1 (or no longer: upgraded): further bytes are dropped at once.
-  bool ignored() const { return mode_ == Mode::kIgnored; }
+  // Neither HTTP/1 nor HTTP/2 (or no longer: upgraded): further bytes are dropped at once.
+  bool ignored() const { return mode_ == Mode::kIgnored || (mode_ == Mode::kHttp2 && h2_->stopped()); }
 
  private:
-  enum class Mode : uint8_t { kSniffing, kHttp, kIgnored };
+  enum class Mode : uint8_t { kSniffing, kHttp, kHttp2, kIgnored };
 
   struct OpenExchange {
     ExchangeId id = 0;
@@ -45,6 +46,7 @@ class HttpConnection final : private MessageHandler {
 
   void sniff(Direction dir, uint64_t ts_ns, std::span<const uint8_t> bytes);
   void start_http(Direction request_dir, Direction deciding_dir);
+  void start_http2(Direction client_dir, std::span<const uint8_t> from_preface, uint64_t ts_ns);
   void ignore();
   void release_parsers();
   void finish_front(uint64_t ts_ns);
@@ -69,9 +71,13 @@ class HttpConnection final : private MessageHandler {
   std::unique_ptr<MessageParser> response_parser_;
   std::deque<OpenExchange> open_;  // requests seen, response not finished, oldest first
 
-  // Before the request direction is known: per direction, bytes scanned for a start line.
+  // Before the request direction is known: per direction, bytes scanned for a start line, and the
+  // bytes themselves (up to max_sniff_bytes): an HTTP/2 server may speak first (its SETTINGS), and
+  // those frames are needed once the client's preface shows the connection is HTTP/2.
   StartLineScanner sniffers_[2];
   uint64_t sniffed_bytes_[2] = {0, 0};
+  std::vector<uint8_t> sniffed_raw_[2];
+  std::unique_ptr<H2Connection> h2_;
 };
 
 }  // namespace agentprof

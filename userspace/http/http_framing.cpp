@@ -72,6 +72,14 @@ void collect_codings(const HttpHeaders& headers, HttpFraming& out, bool& has_te,
 
 }  // namespace
 
+std::vector<std::string> content_codings(const HttpHeaders& headers) {
+  std::vector<std::string> content, out;
+  collect_tokens(headers, "content-encoding", content);
+  for (auto& c : content)
+    if (c != "identity") out.push_back(std::move(c));
+  return out;
+}
+
 bool request_framing(const HttpHeaders& headers, HttpFraming& out) {
   bool has_te = false, chunked = false;
   collect_codings(headers, out, has_te, chunked);

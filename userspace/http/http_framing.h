@@ -31,4 +31,8 @@ bool request_framing(const HttpHeaders& headers, HttpFraming& out);
 // `no_body`: the response to a HEAD request, or a 2xx answer to CONNECT.
 bool response_framing(int status, bool no_body, const HttpHeaders& headers, HttpFraming& out);
 
+// Lower-case content-encoding codings in the order applied, "identity" left out (HTTP/2 messages,
+// whose frames delimit the body, have no transfer codings).
+std::vector<std::string> content_codings(const HttpHeaders& headers);
+
 }  // namespace agentprof

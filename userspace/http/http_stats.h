@@ -22,7 +22,11 @@ struct HttpStats {
   uint64_t decode_errors = 0;            // corrupt or incomplete content-encoded bodies
   uint64_t unsupported_encodings = 0;    // subset of decode_errors: unknown content coding
   uint64_t connections_not_http = 0;     // first bytes were not HTTP/1 (TLS records, binary...)
-  uint64_t http2_connections = 0;        // started with the HTTP/2 preface: ignored for now
+  uint64_t http2_connections = 0;        // started with the HTTP/2 preface: decoded by H2Connection
+  uint64_t h2_undecodable_connections = 0;  // HTTP/2 decoding stopped: a gap, a malformed frame or
+                                            // header block (the HPACK table is lost with it)
+  uint64_t h2_reset_streams = 0;         // exchanges ended by RST_STREAM
+  uint64_t h2_pushed_streams = 0;        // server pushes (PUSH_PROMISE): not requests, skipped
   uint64_t upgraded_connections = 0;     // 101 Switching Protocols or CONNECT tunnel: parsing stopped
   uint64_t open_connections = 0;         // current
 };

@@ -1,5 +1,6 @@
-// A tiny HTTPS LLM client for agentprof's Go crypto/tls test: standard library only, HTTP/1.1
-// (agentprof decodes HTTP/1.1), one call per -api given, response body read to the end.
+// A tiny HTTPS LLM client for agentprof's Go crypto/tls tests: standard library only, HTTP/1.1 by
+// default (--http2: whatever ALPN negotiates, as Go's default transport does), one call per -api
+// given, response body read to the end. Each call prints "<call> <status> <n> bytes <protocol>".
 package main
 
 import (
@@ -38,6 +39,7 @@ func main() {
 	apis := flag.String("api", "openai-chat", "comma-separated calls: openai-chat, anthropic; suffix :stream to stream")
 	waitStdin := flag.Bool("wait-stdin", false, "read one line from stdin before the first call")
 	delay := flag.Duration("delay", 0, "sleep this long before the first call")
+	http2 := flag.Bool("http2", false, "let ALPN negotiate HTTP/2 (Go's default) instead of forcing HTTP/1.1")
 	flag.Parse()
 
 	pool := x509.NewCertPool()
@@ -50,10 +52,15 @@ func main() {
 	}
 	transport := &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: pool},
-		// An empty map disables HTTP/2: this client speaks HTTP/1.1 only.
-		TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{},
 		// Plain bodies: the test checks the decoded tokens, not compression.
 		DisableCompression: true,
+	}
+	if *http2 {
+		// A custom TLSClientConfig turns Go's automatic HTTP/2 off; this puts it back, offering h2 by ALPN.
+		transport.ForceAttemptHTTP2 = true
+	} else {
+		// An empty map disables HTTP/2: this client speaks HTTP/1.1 only.
+		transport.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	}
 	client := &http.Client{Transport: transport}
 	// Lets a tracer attach to this already-running process before any TLS traffic.
@@ -83,6 +90,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "bad response:", resp.StatusCode, err)
 			os.Exit(1)
 		}
-		fmt.Printf("%s %d %d bytes\n", call, resp.StatusCode, len(data))
+		// The protocol really used (e.g. HTTP/2.0): tests assert it.
+		fmt.Printf("%s %d %d bytes %s\n", call, resp.StatusCode, len(data), resp.Proto)
 	}
 }

@@ -268,12 +268,13 @@ TEST_CASE("non-HTTP connections are ignored and counted", "[http][stage]") {
     h.send(post("/later", "x"));
     CHECK(h.sink.log.empty());
   }
-  SECTION("HTTP/2 preface") {
+  SECTION("HTTP/2 preface, then bytes that are not frames") {
     StageHarness h;
     h.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-    h.send(post("/later", "x"));
+    h.send(post("/later", "x"));  // "POS" read as a frame length: far over 16 KiB, not buffered
     CHECK(h.sink.log.empty());
     CHECK(h.stage.stats().http2_connections == 1);
+    CHECK(h.stage.stats().h2_undecodable_connections == 1);
     CHECK(h.stage.stats().connections_not_http == 0);
   }
 }

@@ -1,0 +1,3 @@
+module agentprof.test/h2proxy
+
+go 1.19
