@@ -77,6 +77,7 @@ class Http2ThroughProxy(unittest.TestCase):
         not_ok = [(s["name"], s["attributes"].get("error.type")) for s in spans if s["status"] != "ok"]
         self.assertEqual(not_ok, [], "spans not ok; agentprof said:\n%s" % agentprof_stderr[-3000:])
         h.assert_spans_match_log(self, spans, log, everything, TTFT_MS, self.proxy.port)
+        self.assertEqual({s["attributes"].get("network.protocol.version") for s in spans}, {"2"})
         # The exit summary counts the HTTP/2 connections, none of them given up on.
         self.assertIn(" http2=%d http2_undecodable=0 " % connections, agentprof_stderr)
         # --raw shows HTTP/2 too: request bodies in DATA frames readable, header blocks masked

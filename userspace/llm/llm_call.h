@@ -30,6 +30,7 @@ struct LlmCall {
   std::string server_address;  // Host header without port
   std::optional<uint16_t> server_port;
   std::string method;
+  std::string http_version;  // network.protocol.version: "1.1", "2"
   std::string url_path;   // path only, no query
   std::string user_agent;
 

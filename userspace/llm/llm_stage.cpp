@@ -134,6 +134,8 @@ void LlmStage::on_request_head(ExchangeId id, const ConnMeta& conn, const HttpRe
   LlmCall& call = ex->call;
   call.conn = conn;
   call.method = head.method;
+  // "HTTP/1.1" -> "1.1", "HTTP/2" -> "2"
+  if (head.version.rfind("HTTP/", 0) == 0) call.http_version = head.version.substr(5);
   call.url_path = route.path;
   call.server_address = route.host;
   call.server_port = route.server_port();

@@ -29,6 +29,7 @@ inline constexpr const char* kInputMessages = "gen_ai.input.messages";
 inline constexpr const char* kServerAddress = "server.address";
 inline constexpr const char* kServerPort = "server.port";
 inline constexpr const char* kHttpRequestMethod = "http.request.method";
+inline constexpr const char* kNetworkProtocolVersion = "network.protocol.version";
 inline constexpr const char* kUrlPath = "url.path";
 inline constexpr const char* kHttpResponseStatusCode = "http.response.status_code";
 inline constexpr const char* kErrorType = "error.type";

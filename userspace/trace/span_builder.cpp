@@ -90,6 +90,7 @@ void add_attributes(const LlmCall& call, AttributeList& a) {
   else if (server.known())
     a.add(attr::kServerPort, int64_t(server.port));
   a.add_string(attr::kHttpRequestMethod, call.method);
+  a.add_string(attr::kNetworkProtocolVersion, call.http_version);
   // url.path never carries the query: it is where secrets such as ?key= would live.
   a.add_string(attr::kUrlPath, call.url_path.substr(0, call.url_path.find('?')));
   if (call.status_code) a.add(attr::kHttpResponseStatusCode, int64_t(*call.status_code));

@@ -40,6 +40,7 @@ LlmCall full_call() {
   c.method = "POST";
   c.url_path = "/v1/messages";
   c.user_agent = "Anthropic/Python 0.40.0";
+  c.http_version = "2";
   c.request_model = "claude-sonnet-4-5";
   c.stream = true;
   c.max_tokens = 1024;
@@ -136,6 +137,7 @@ TEST_CASE("span from a complete streaming call carries every attribute with its 
   CHECK(value_of<std::string>(s, "process.executable.name") == "python3");
   CHECK(value_of<int64_t>(s, "thread.id") == 4243);
   CHECK(value_of<std::string>(s, "user_agent.original") == "Anthropic/Python 0.40.0");
+  CHECK(value_of<std::string>(s, "network.protocol.version") == "2");
   CHECK(value_of<std::string>(s, "agentprof.api") == "anthropic.messages");
   CHECK(value_of<int64_t>(s, "agentprof.output_chunks") == 40);
   CHECK(value_of<double>(s, "agentprof.chunk_gap.mean_s") == 0.04);
@@ -157,7 +159,7 @@ TEST_CASE("span from a complete streaming call carries every attribute with its 
                              "agentprof.response.truncated", "agentprof.incomplete",
                              "agentprof.incomplete.reason", "agentprof.timing.missing"})
     CHECK(s.find(absent) == nullptr);
-  CHECK(s.attributes.size() == 40);
+  CHECK(s.attributes.size() == 41);
   CHECK(keys_of(s).size() == s.attributes.size());  // keys are unique
   CHECK(builder.spans_built() == 1);
 }
