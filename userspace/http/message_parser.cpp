@@ -10,7 +10,7 @@ namespace agentprof {
 
 MessageParser::MessageParser(MessageKind kind, const HttpLimits& limits, HttpStats& stats,
                              MessageHandler& handler)
-    : kind_(kind), limits_(limits), stats_(stats), handler_(handler) {}
+    : kind_(kind), limits_(limits), stats_(stats), handler_(handler), body_(limits.max_decoded_body_bytes, stats) {}
 
 bool MessageParser::in_body() const {
   return state_ == State::kBodyLength || state_ == State::kBodyChunked || state_ == State::kBodyUntilClose;
@@ -150,17 +150,10 @@ void MessageParser::finish_head(uint64_t ts_ns) {
 void MessageParser::begin_body(const HttpFraming& framing, const HeadVerdict& verdict, uint64_t ts_ns) {
   deliver_ = verdict.deliver;
   stop_after_ = verdict.stop_after;
-  delivered_ = 0;
-  truncated_ = false;
-  decode_failed_ = false;
   framing_kind_ = framing.kind;
-  decoders_.clear();
-  if (deliver_ && framing.kind != HttpFramingKind::kNone && !framing.codings.empty() &&
-      !decoders_.init(framing.codings)) {
-    decode_failed_ = true;
-    ++stats_.unsupported_encodings;
-    ++stats_.decode_errors;
-  }
+  // Codings matter only for a body that is handed on.
+  static const std::vector<std::string> kNoCodings;
+  body_.start(deliver_ && framing.kind != HttpFramingKind::kNone ? framing.codings : kNoCodings);
   switch (framing.kind) {
     case HttpFramingKind::kNone:
       end_message(BodyEnd::kComplete, ts_ns);
@@ -180,29 +173,12 @@ void MessageParser::begin_body(const HttpFraming& framing, const HeadVerdict& ve
 }
 
 void MessageParser::body_bytes(std::span<const uint8_t> framed) {
-  if (!deliver_ || truncated_ || decode_failed_ || framed.empty()) return;
-  if (decoders_.empty()) {
-    consume(framed);
-    return;
-  }
-  if (decoders_.decode(framed, *this) == DecodeStatus::kError) {
-    decode_failed_ = true;
-    ++stats_.decode_errors;
-  }
+  if (deliver_) body_.feed(framed, *this);
 }
 
 bool MessageParser::consume(std::span<const uint8_t> decoded) {
-  size_t room = limits_.max_decoded_body_bytes - delivered_;
-  if (decoded.size() > room) {
-    decoded = decoded.first(room);
-    truncated_ = true;
-    ++stats_.truncated_bodies;
-  }
-  if (!decoded.empty()) {
-    delivered_ += decoded.size();
-    handler_.on_body(kind_, decoded, ts_);
-  }
-  return !truncated_;
+  handler_.on_body(kind_, decoded, ts_);
+  return true;
 }
 
 void MessageParser::end_message(BodyEnd end, uint64_t ts_ns) {
@@ -211,19 +187,13 @@ void MessageParser::end_message(BodyEnd end, uint64_t ts_ns) {
     bool framing_complete = end == BodyEnd::kComplete ||
                             (end == BodyEnd::kClosed && framing_kind_ == HttpFramingKind::kUntilClose);
     if (framing_complete) {
-      if (decode_failed_) {
-        end = BodyEnd::kMalformed;
-      } else if (truncated_) {
-        end = BodyEnd::kTruncated;
-      } else if (!decoders_.finished()) {
-        ++stats_.decode_errors;  // the compressed stream stopped before its end
-        end = BodyEnd::kMalformed;
-      }
+      BodyEnd decoded = body_.complete_end();
+      if (decoded != BodyEnd::kComplete) end = decoded;  // kClosed stays for read-until-close bodies
     }
     if (end == BodyEnd::kGap) ++stats_.bodies_cut_by_gap;
     handler_.on_message_end(kind_, end, ts_ns);
   }
-  decoders_.clear();
+  body_.start({});
   deliver_ = true;
   framing_kind_ = HttpFramingKind::kNone;
   state_ = stop_after_ ? State::kStopped : State::kHead;

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "http/body_decoder.h"
 #include "http/chunked_decoder.h"
 #include "http/content_decoder.h"
 #include "http/http_framing.h"
@@ -73,7 +74,7 @@ class MessageParser final : private ByteConsumer {
   void body_bytes(std::span<const uint8_t> framed);
   void end_message(BodyEnd end, uint64_t ts_ns);
   void parse_error(bool at_line_start);
-  bool consume(std::span<const uint8_t> decoded) override;  // decoder output
+  bool consume(std::span<const uint8_t> decoded) override;  // body_ output: to the handler
 
   const MessageKind kind_;
   const HttpLimits& limits_;
@@ -92,11 +93,8 @@ class MessageParser final : private ByteConsumer {
   HttpFramingKind framing_kind_ = HttpFramingKind::kNone;
   uint64_t remaining_ = 0;
   ChunkedDecoder chunked_;
-  ContentDecoderChain decoders_;
-  size_t delivered_ = 0;
+  BodyDecoder body_;
   bool deliver_ = true;
-  bool truncated_ = false;
-  bool decode_failed_ = false;
   bool stop_after_ = false;
 
   StartLineScanner scanner_;
