@@ -39,7 +39,7 @@ void HttpConnection::on_bytes(const ConnMeta& meta, Direction dir, uint64_t ts_n
 
 void HttpConnection::sniff(Direction dir, uint64_t ts_ns, std::span<const uint8_t> bytes) {
   size_t d = index_of(dir);
-  if (sniffed_bytes_[d] == 0 && !bytes.empty() && bytes[0] == kTlsHandshakeRecord) {
+  if (sniffed_bytes_[d] == 0 && !sniff_gap_[d] && !bytes.empty() && bytes[0] == kTlsHandshakeRecord) {
     // TLS seen in plaintext capture (a socket carrying TLS): never HTTP/1 text.
     ++stats_.connections_not_http;
     ignore();
@@ -91,7 +91,7 @@ void HttpConnection::start_http(Direction request_dir, Direction deciding_dir) {
   // The other direction may already have shown bytes that held no start line (we attached in the
   // middle of a message): it continues looking for one rather than parsing from an arbitrary byte.
   Direction d = other(deciding_dir);
-  if (sniffed_bytes_[index_of(d)] > 0) parser_for(d).resync_from(sniffers_[index_of(d)]);
+  if (sniffed_bytes_[index_of(d)] > 0 || sniff_gap_[index_of(d)]) parser_for(d).resync_from(sniffers_[index_of(d)]);
   sniffers_[index_of(d)].reset(true);
 }
 
@@ -103,11 +103,11 @@ void HttpConnection::start_http2(Direction client_dir, std::span<const uint8_t> 
   // preface on. Bytes before the preface (attached mid-connection) cannot be decoded: HPACK state.
   Direction server_dir = other(client_dir);
   std::vector<uint8_t> early = std::move(sniffed_raw_[index_of(server_dir)]);
-  bool server_complete = sniffed_bytes_[index_of(server_dir)] == early.size();
+  bool server_complete = !sniff_gap_[index_of(server_dir)] && sniffed_bytes_[index_of(server_dir)] == early.size();
   for (auto& raw : sniffed_raw_) raw = {};
   for (auto& s : sniffers_) s.reset(true);
   if (!early.empty() && server_complete) h2_->on_bytes(*meta_, server_dir, ts_ns, early);
-  else if (sniffed_bytes_[index_of(server_dir)] > 0) h2_->on_gap(*meta_, server_dir);
+  else if (sniffed_bytes_[index_of(server_dir)] > 0 || sniff_gap_[index_of(server_dir)]) h2_->on_gap(*meta_, server_dir);
   h2_->on_bytes(*meta_, client_dir, ts_ns, from_preface);
 }
 
@@ -133,7 +133,7 @@ void HttpConnection::on_gap(const ConnMeta& meta, Direction dir) {
     sniffers_[index_of(dir)].reset(true);
     // The kept bytes no longer join up with what follows.
     sniffed_raw_[index_of(dir)] = {};
-    sniffed_bytes_[index_of(dir)] += 1;
+    sniff_gap_[index_of(dir)] = true;
     return;
   }
   meta_ = &meta;

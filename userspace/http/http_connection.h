@@ -76,6 +76,7 @@ class HttpConnection final : private MessageHandler {
   // those frames are needed once the client's preface shows the connection is HTTP/2.
   StartLineScanner sniffers_[2];
   uint64_t sniffed_bytes_[2] = {0, 0};
+  bool sniff_gap_[2] = {false, false};  // bytes were lost before the direction was classified
   std::vector<uint8_t> sniffed_raw_[2];
   std::unique_ptr<H2Connection> h2_;
 };
