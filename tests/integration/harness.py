@@ -3,15 +3,16 @@ fake LLM server, start clients behind a gate so they are in scope before they ex
 agentprof wrote. Debian's /usr/bin/python3, stdlib only."""
 
 import atexit
+import gzip
+import http.server
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -45,7 +46,37 @@ def make_certs(directory):
     }
 
 
-class FakeServer:
+class ListeningProcess:
+    """A server process started with port 0 that prints `LISTENING <port>` once it listens. Its
+    stderr goes to a file (a pipe nobody reads could fill and block it), kept for failure messages."""
+
+    def __init__(self, argv, what):
+        self.stderr_file = tempfile.NamedTemporaryFile(prefix="agentprof-server-stderr-", delete=False)
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr_file, text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"LISTENING (\d+)", line or "")
+        if not m:
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError("%s did not start: %r %s" % (what, line, self.stderr()))
+        self.port = int(m.group(1))
+
+    def stderr(self):
+        with open(self.stderr_file.name, "r", errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        self.stderr_file.close()
+
+
+class FakeServer(ListeningProcess):
     """scripts/fake_llm_server.py on a free port, TLS or plaintext."""
 
     def __init__(self, certs=None, extra=(), log_path=None):
@@ -56,13 +87,7 @@ class FakeServer:
         if log_path:
             args += ["--log", log_path]
         args += list(extra)
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        m = re.match(r"LISTENING (\d+)", line or "")
-        if not m:
-            self.proc.kill()
-            raise RuntimeError("fake server did not start: %r %s" % (line, self.proc.stderr.read()))
-        self.port = int(m.group(1))
+        super().__init__(args, "fake server")
         self.scheme = "https" if certs else "http"
         self.base = "%s://127.0.0.1:%d" % (self.scheme, self.port)
 
@@ -71,13 +96,6 @@ class FakeServer:
             return []
         with open(self.log_path) as f:
             return [json.loads(l) for l in f if l.strip()]
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 class Gate:
@@ -274,7 +292,7 @@ def build_go_module(source, out, work, ldflags=None):
 H2_PROXY_SRC = os.path.join(ROOT, "tests", "integration", "h2_proxy")
 
 
-class H2Proxy:
+class H2Proxy(ListeningProcess):
     """tests/integration/h2_proxy (Go) on a free port: HTTP/2 over TLS (ALPN h2) in front of an
     HTTP/1.1 `upstream` (a FakeServer or its base URL), forwarding bodies and headers unchanged and
     streams chunk by chunk. HTTP/2 clients then make calls whose ground truth is the fake server's
@@ -294,35 +312,9 @@ class H2Proxy:
 
     def __init__(self, certs, upstream):
         upstream_base = getattr(upstream, "base", upstream)
-        # A file, not a pipe nobody reads: the proxy's error log can then never block it, and it is
-        # there to read when a test fails.
-        self.stderr_file = tempfile.NamedTemporaryFile(prefix="h2proxy-stderr-", delete=False)
-        self.proc = subprocess.Popen(
-            [self.binary(), "--listen-port", "0", "--cert", certs["cert"], "--key", certs["key"],
-             "--upstream", upstream_base, "--upstream-ca", certs["ca"]],
-            stdout=subprocess.PIPE, stderr=self.stderr_file, text=True)
-        line = self.proc.stdout.readline()
-        m = re.match(r"LISTENING (\d+)", line or "")
-        if not m:
-            self.proc.kill()
-            self.proc.wait()
-            raise RuntimeError("h2 proxy did not start: %r %s" % (line, self.stderr()))
-        self.port = int(m.group(1))
+        super().__init__([self.binary(), "--listen-port", "0", "--cert", certs["cert"], "--key", certs["key"],
+                          "--upstream", upstream_base, "--upstream-ca", certs["ca"]], "h2 proxy")
         self.base = "https://127.0.0.1:%d" % self.port
-
-    def stderr(self):
-        with open(self.stderr_file.name, "r", errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc.stdout.close()
-        self.stderr_file.close()
 
 
 def span_attributes(span):
@@ -365,6 +357,40 @@ def assert_spans_match_log(test, spans, log, everything, ttft_ms, server_port):
         test.assertEqual(a["server.port"], server_port)
         test.assertEqual(sorted(a.get("agentprof.tool_calls.names", [])), sorted(entry["tool_calls"]))
     test.assertNotIn(b"sk-test-SECRET", everything, "a secret reached an output")
+
+
+class RecordingHttpServer:
+    """An HTTP server on 127.0.0.1 that answers every POST with 200 (and `response_headers`) and
+    records it as (path with query, headers, body), the body gunzipped when `gunzip` and the request
+    says gzip. Stands in for the collectors agentprof pushes to (OTLP, Pyroscope)."""
+
+    def __init__(self, gunzip=False, response_headers=()):
+        self.requests = []
+        recorder = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                if gunzip and self.headers.get("content-encoding") == "gzip":
+                    body = gzip.decompress(body)
+                recorder.requests.append((self.path, dict(self.headers), body))
+                self.send_response(200)
+                for name, value in response_headers:
+                    self.send_header(name, value)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = "http://127.0.0.1:%d" % self.port
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def make_cgroup(test, name):

@@ -3,15 +3,12 @@ server, a real Prometheus scrapes its endpoint, a local OTLP/HTTP receiver gets 
 (decoded with protoc and the project's .proto files), and the embedded store keeps every span
 across a restart."""
 
-import gzip
-import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.parse
@@ -25,30 +22,11 @@ PROTO_DIR = os.path.join(h.ROOT, "exporters", "otlp", "proto")
 
 
 
-class OtlpReceiver:
+class OtlpReceiver(h.RecordingHttpServer):
     """A minimal OTLP/HTTP receiver: stores every request body (gunzipped) by path."""
 
     def __init__(self):
-        self.requests = []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                if self.headers.get("content-encoding") == "gzip":
-                    body = gzip.decompress(body)
-                receiver.requests.append((self.path, dict(self.headers), body))
-                self.send_response(200)
-                self.send_header("content-type", "application/x-protobuf")
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *a):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(gunzip=True, response_headers=[("content-type", "application/x-protobuf")])
 
     def decode(self, path, message, proto):
         out = []
@@ -75,7 +53,7 @@ class ServeTest(unittest.TestCase):
 
     def tearDown(self):
         self.server.stop()
-        self.receiver.server.shutdown()
+        self.receiver.stop()
 
     def start_serve(self, gate_pid, extra=()):
         env = dict(os.environ, OTEL_SERVICE_NAME="agentprof-ci", OTEL_RESOURCE_ATTRIBUTES="deployment.environment=ci",

@@ -6,7 +6,6 @@ the fake LLM server waits)."""
 
 import base64
 import gzip
-import http.server
 import os
 import re
 import shutil
@@ -93,31 +92,13 @@ def flat_share(top_text, names):
     return share
 
 
-class FakePyroscope:
-    """Records every POST /ingest (query, headers, body); answers 200."""
-
-    def __init__(self):
-        self.pushes = []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                url = urllib.parse.urlsplit(self.path)
-                receiver.pushes.append((url.path, urllib.parse.parse_qs(url.query), dict(self.headers), body))
-                self.send_response(200)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *a):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
+def pyroscope_pushes(receiver):
+    """The POSTs a RecordingHttpServer received, as (path, parsed query, headers, body)."""
+    out = []
+    for target, headers, body in receiver.requests:
+        url = urllib.parse.urlsplit(target)
+        out.append((url.path, urllib.parse.parse_qs(url.query), headers, body))
+    return out
 
 
 class ServeProfilingTest(unittest.TestCase):
@@ -282,7 +263,7 @@ class ServeProfilingTest(unittest.TestCase):
 
     def test_continuous_windows_and_pyroscope_push(self):
         target = self.spawn([self.hot_binary, "120"])
-        pyro = FakePyroscope()
+        pyro = h.RecordingHttpServer()
         self.addCleanup(pyro.stop)
         config = ("pyroscope:\n  app_name: agentprof-ci\n  labels:\n    env: ci\n"
                   "  basic_auth:\n    username: ci\n    password: sk-test-SECRET-pyro\n")
@@ -315,8 +296,9 @@ class ServeProfilingTest(unittest.TestCase):
         self.assertEqual((status, empty), (200, b""))  # windows hold only the scope
 
         # Each window is pushed to Pyroscope's ingest API as pprof.
-        self.wait_for("a Pyroscope push", lambda: len(pyro.pushes) >= 2)
-        path_, query, headers, body = pyro.pushes[0]
+        self.wait_for("a Pyroscope push", lambda: len(pyro.requests) >= 2)
+        pushes = pyroscope_pushes(pyro)
+        path_, query, headers, body = pushes[0]
         self.assertEqual(path_, "/ingest")
         self.assertEqual(query["name"], ["agentprof-ci{env=ci}"])
         self.assertEqual(query["format"], ["pprof"])
@@ -330,7 +312,7 @@ class ServeProfilingTest(unittest.TestCase):
         gzip.decompress(body)  # a whole gzip stream
         path = os.path.join(self.tmp, "pushed.pb.gz")
         with open(path, "wb") as f:
-            f.write(max((p[3] for p in pyro.pushes), key=len))
+            f.write(max((p[3] for p in pushes), key=len))
         names, text = h.pprof_top(self, path)
         self.assertTrue(set(HOT) <= set(names), text)
         self.assertGreater(flat_share(text, HOT), 95, text)
